@@ -1,0 +1,89 @@
+"""The Flask application factory. Importing this package does nothing: all work happens in :func:`create_app`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_smorest import Api
+from sqlalchemy import event
+
+from complaints import models  # noqa: F401  (registers every table)
+from complaints.database import db
+
+from . import auth, cli, errors, settings, transaction
+from .config import Config, resolve_secrets
+from .views import audit_log, calendar, health, staff_session, staff_users
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+log = logging.getLogger("complaints")
+
+BLUEPRINTS = (health.blp, staff_session.blp, staff_users.blp, audit_log.blp, calendar.blp)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    _configure_logging(config)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config = resolve_secrets(config, log)
+
+    app = Flask(__name__, instance_path=str(config.data_dir))
+    app.config.update(_flask_settings(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    settings.install(app, config)
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    if config.sqlite:
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    api = Api(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    errors.init_app(app)
+    transaction.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _flask_settings(config: Config) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": config.secret_key,
+        "SQLALCHEMY_DATABASE_URI": config.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(config),
+        "MAX_CONTENT_LENGTH": config.max_request_mb * 1024 * 1024,
+        "API_TITLE": "法治监督中心 投诉受理与督办 API",
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "TESTING": config.app_env == "test",
+    }
+
+
+def _engine_options(config: Config) -> dict[str, Any]:
+    if config.sqlite:
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and the writer overlap; the busy timeout makes writers wait instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _configure_logging(config: Config) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(config.log_level)
+    logging.getLogger("api").setLevel(config.log_level)

@@ -1,0 +1,104 @@
+"""Default-deny access control for every endpoint, checked in one place.
+
+An endpoint is reachable only if its view is marked :func:`public` or names the action it performs with
+:func:`requires`; any other endpoint answers 403 to everyone. A staff request carries
+``Authorization: Bearer <token>``; whether its role may perform the action is decided by
+:func:`complaints.permissions.is_allowed` and nothing else. Denials are audited and the audit row is committed
+(the hook returns the 403 instead of raising it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request
+
+from complaints import audit
+from complaints.accounts import Actor
+from complaints.database import db, utcnow
+from complaints.errors import AuthenticationFailed
+from complaints.permissions import Action, is_allowed
+from complaints.sessions import authenticate
+from complaints.staff import StaffSession, StaffUser
+
+from .errors import domain_error_response, error_response
+from .settings import login_policy
+
+View = TypeVar("View", bound=Callable[..., Any])
+PUBLIC_BLUEPRINTS = {"api-docs"}
+
+
+def public(view: View) -> View:
+    """Mark a view as reachable without logging in."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def requires(action: Action) -> Callable[[View], View]:
+    """Mark a view with the one action it performs; the permission table decides who may."""
+
+    def mark(view: View) -> View:
+        view.permission = action  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_enforce_access)
+
+
+def current_session() -> StaffSession:
+    staff_session: StaffSession = g.staff_session
+    return staff_session
+
+
+def current_user() -> StaffUser:
+    return current_session().user
+
+
+def current_actor() -> Actor:
+    user = current_user()
+    return Actor(id=user.id, name=user.username, ip_address=request.remote_addr)
+
+
+def _enforce_access() -> Response | None:
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    if request.blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    view = current_app.view_functions[request.endpoint]
+    if getattr(view, "public", False):
+        return None
+    token = _bearer_token()
+    if token is None:
+        return error_response(401, "unauthorized", "请先登录")
+    now = utcnow()
+    try:
+        g.staff_session = authenticate(db.session, token, policy=login_policy(), now=now)
+    except AuthenticationFailed as error:
+        return domain_error_response(error)
+    action: Action | None = getattr(view, "permission", None)
+    user = current_user()
+    if action is not None and is_allowed(user.role, action):
+        return None
+    audit.record(
+        db.session,
+        "auth.permission_denied",
+        actor_id=user.id,
+        actor_name=user.username,
+        ip_address=request.remote_addr,
+        target=f"{request.method} {request.path}"[:200],
+        details={"action": str(action) if action else None, "role": user.role},
+        now=now,
+    )
+    return error_response(403, "forbidden", "您的角色无权执行此操作")
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

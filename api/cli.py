@@ -1,0 +1,143 @@
+"""Command-line tools: ``flask --app api users ...``, ``demo seed`` and ``serve``.
+
+Each command is one transaction: it commits when the domain function returns and rolls back on error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from complaints import accounts
+from complaints.database import db, utcnow
+from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
+from complaints.errors import DomainError
+from complaints.permissions import Role
+from complaints.staff import StaffUser
+
+from .settings import config
+
+users_cli = AppGroup("users", help="Create and manage staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data for a first start.")
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message} ({error.code})") from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _password_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting."
+    )(func)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--name", "display_name", default="", help="Display name (defaults to the username).")
+@click.option("--department", "department_code", default=None, help="Department code, for department roles.")
+@_password_option
+def create_user(username: str, role: str, display_name: str, department_code: str | None, password_stdin: bool) -> None:
+    """Create a staff account."""
+    password = _read_password(password_stdin)
+    with _transaction():
+        user = accounts.create_staff_user(
+            db.session,
+            username=username,
+            display_name=display_name or username,
+            password=password,
+            role=role,
+            department_code=department_code,
+            actor=accounts.CLI_ACTOR,
+            now=utcnow(),
+        )
+    click.echo(f"created {user.username} ({role})")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@_password_option
+def reset_password(username: str, password_stdin: bool) -> None:
+    """Set a new password, unlock the account and end its sessions."""
+    password = _read_password(password_stdin)
+    with _transaction():
+        accounts.reset_password(db.session, _user(username), password, actor=accounts.CLI_ACTOR, now=utcnow())
+    click.echo(f"password reset for {username}")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Unlock an account locked after failed logins."""
+    with _transaction():
+        accounts.unlock(db.session, _user(username), actor=accounts.CLI_ACTOR, now=utcnow())
+    click.echo(f"unlocked {username}")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List staff accounts."""
+    for user in accounts.list_users(db.session):
+        state = "active" if user.is_active else "inactive"
+        click.echo(f"{user.username:20} {user.role:20} {state}")
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Create the demo center (departments and one login per role). Refused in production."""
+    if config().is_production:
+        raise click.ClickException("demo data is never seeded in production (APP_ENV=production)")
+    with _transaction():
+        created = seed_demo_center(db.session, now=utcnow())
+    click.echo(f"demo center ready ({len(created)} accounts created); logins, password {DEMO_PASSWORD}:")
+    for username, display_name, _, _ in USERS:
+        click.echo(f"  {username:14} {display_name}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the product with waitress (a production WSGI server, pure Python)."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    log.info("serving on http://%s:%d/", host, port)
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+def _user(username: str) -> StaffUser:
+    user = accounts.find_user(db.session, username)
+    if user is None:
+        raise click.ClickException(f"no staff account named {username}")
+    return user
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(serve)

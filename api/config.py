@@ -1,0 +1,200 @@
+"""The one typed configuration object, read from the environment with strict parsing.
+
+``Config.from_env`` only parses; ``resolve_secrets`` then fills in the secret key, the personal-data encryption
+keys and the keyed-hash key from the environment or from files in DATA_DIR, generating the files on first start
+outside production. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+from cryptography.fernet import Fernet
+
+AppEnv = Literal["development", "production", "test"]
+APP_ENVS: tuple[AppEnv, ...] = ("development", "production", "test")
+SECRET_FILES = {
+    "secret_key": "secret_key",
+    "data_encryption_keys": "data_encryption_keys",
+    "lookup_hash_key": "lookup_hash_key",
+}
+ENV_NAMES = {
+    "secret_key": "SECRET_KEY",
+    "data_encryption_keys": "DATA_ENCRYPTION_KEYS",
+    "lookup_hash_key": "LOOKUP_HASH_KEY",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    app_env: AppEnv = "development"
+    data_dir: Path = Path("instance")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str | None = None
+    data_encryption_keys: tuple[str, ...] = ()
+    lookup_hash_key: bytes | None = None
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 30
+    login_failures_per_ip: int = 30
+    login_ip_window_minutes: int = 10
+    max_request_mb: int = 20
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        app_env = _choice(env, "APP_ENV", APP_ENVS, "development")
+        data_dir = Path(env.get("DATA_DIR") or "instance").resolve()
+        database_url = _database_url(env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'app.db'}")
+        return cls(
+            app_env=cast(AppEnv, app_env),
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=_redis_url(env.get("REDIS_URL")),
+            secret_key=env.get("SECRET_KEY") or None,
+            data_encryption_keys=_fernet_keys(env.get("DATA_ENCRYPTION_KEYS"), "DATA_ENCRYPTION_KEYS"),
+            lookup_hash_key=_hash_key(env.get("LOOKUP_HASH_KEY"), "LOOKUP_HASH_KEY"),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+            session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, 1, 100),
+            login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 30, 1, 24 * 60),
+            login_failures_per_ip=_int(env, "LOGIN_FAILURES_PER_IP", 30, 1, 10_000),
+            login_ip_window_minutes=_int(env, "LOGIN_IP_WINDOW_MINUTES", 10, 1, 24 * 60),
+            max_request_mb=_int(env, "MAX_REQUEST_MB", 20, 1, 1024),
+            log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        )
+
+
+def resolve_secrets(config: Config, log: logging.Logger) -> Config:
+    """Fill in missing secrets from DATA_DIR, generating them there on first start outside production.
+
+    In production a secret that is neither in the environment nor in DATA_DIR is a start-up error.
+    """
+    values: dict[str, object] = {}
+    for field, filename in SECRET_FILES.items():
+        if getattr(config, field):
+            continue
+        path = config.data_dir / "secrets" / filename
+        if path.exists():
+            values[field] = _parse_secret(field, path.read_text().strip(), str(path))
+        elif config.is_production:
+            raise ConfigError(
+                f"{ENV_NAMES[field]} is not set and {path} does not exist: "
+                "production never generates secrets; set the variable or provide the file"
+            )
+        else:
+            text = _generate_secret(field)
+            _write_owner_only(path, text)
+            log.warning("generated %s into %s (first start; keep this file and back it up)", field, path)
+            values[field] = _parse_secret(field, text, str(path))
+    return dataclasses.replace(config, **values)  # type: ignore[arg-type]
+
+
+def _generate_secret(field: str) -> str:
+    if field == "data_encryption_keys":
+        return Fernet.generate_key().decode()
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _parse_secret(field: str, text: str, source: str) -> object:
+    if field == "data_encryption_keys":
+        return _fernet_keys(text, source)
+    if field == "lookup_hash_key":
+        return _hash_key(text, source)
+    if len(text) < 32:
+        raise ConfigError(f"{source}: the secret key must be at least 32 characters")
+    return text
+
+
+def _write_owner_only(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _database_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not (url.startswith("sqlite:///") or url.startswith("postgresql+psycopg://")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.split(':')[0]!r}")
+    return url
+
+
+def _redis_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def _fernet_keys(raw: str | None, source: str) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, binascii.Error):
+            raise ConfigError(f"{source}: every key must be a Fernet key (32 url-safe base64 bytes)") from None
+    return keys
+
+
+def _hash_key(raw: str | None, source: str) -> bytes | None:
+    if not raw:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(raw.strip().encode())
+    except (ValueError, binascii.Error):
+        raise ConfigError(f"{source}: the keyed-hash key must be url-safe base64") from None
+    if len(key) < 32:
+        raise ConfigError(f"{source}: the keyed-hash key must decode to at least 32 bytes")
+    return key

@@ -1,0 +1,40 @@
+"""The one place that commits or rolls back: after each request.
+
+Domain functions only flush. A request that ended in an error handler rolls back; every other request commits,
+including views and hooks that *return* a 4xx response on purpose so that what they recorded survives (a failed
+login's counter and audit event, a permission denial's audit event).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from complaints.database import db
+
+from .errors import error_response
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_finish_transaction)
+
+
+def _finish_transaction(response: Response) -> Response:
+    if g.get("rollback_only"):
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("commit refused by a database constraint")
+        return error_response(409, "conflict", "数据已被修改或与现有记录冲突，请刷新后重试")
+    except OperationalError:
+        db.session.rollback()
+        log.exception("commit failed")
+        return error_response(503)
+    return response

@@ -1,0 +1,165 @@
+"""Managing staff accounts: create, reset a password, unlock, deactivate. Every change is audited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from . import audit
+from .database import DbSession
+from .departments import Department
+from .errors import Conflict, InvalidInput, NotFound
+from .passwords import check_strength, hash_password
+from .permissions import DEPARTMENT_ROLES, Role
+from .staff import StaffSession, StaffUser
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an administrative action: a staff member, or the command line (id None)."""
+
+    id: int | None
+    name: str
+    ip_address: str | None = None
+
+
+CLI_ACTOR = Actor(id=None, name="cli")
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_user(session: DbSession, username: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.username == normalize_username(username)))
+
+
+def get_user(session: DbSession, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("该工作人员账户不存在", code="user_not_found")
+    return user
+
+
+def create_staff_user(
+    session: DbSession,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    department_code: str | None,
+    actor: Actor,
+    now: datetime,
+) -> StaffUser:
+    username = normalize_username(username)
+    if not _USERNAME.match(username):
+        raise InvalidInput("用户名须为3-40位小写字母、数字或 . _ -", code="invalid_username")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput("未知的角色", code="unknown_role") from None
+    department = _department_for_role(session, role_value, department_code)
+    check_strength(password)
+    if session.scalar(select(func.count()).where(StaffUser.username == username)):
+        raise Conflict("用户名已存在", code="username_taken")
+    user = StaffUser(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=hash_password(password),
+        role=role_value.value,
+        department_id=department.id if department else None,
+        password_changed_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.created",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"staff_user:{user.id}",
+        details={"username": username, "role": role_value.value},
+        now=now,
+    )
+    return user
+
+
+def reset_password(session: DbSession, user: StaffUser, new_password: str, *, actor: Actor, now: datetime) -> None:
+    """Set a new password, clear any lock, and end every open session of the account."""
+    check_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now
+    user.failed_login_count = 0
+    user.locked_until = None
+    revoke_all_sessions(session, user, now=now)
+    audit.record(
+        session,
+        "user.password_reset",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"staff_user:{user.id}",
+        now=now,
+    )
+
+
+def unlock(session: DbSession, user: StaffUser, *, actor: Actor, now: datetime) -> None:
+    user.failed_login_count = 0
+    user.locked_until = None
+    audit.record(
+        session,
+        "user.unlocked",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"staff_user:{user.id}",
+        now=now,
+    )
+
+
+def set_active(session: DbSession, user: StaffUser, active: bool, *, actor: Actor, now: datetime) -> None:
+    user.is_active = active
+    if not active:
+        revoke_all_sessions(session, user, now=now)
+    audit.record(
+        session,
+        "user.activated" if active else "user.deactivated",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"staff_user:{user.id}",
+        now=now,
+    )
+
+
+def revoke_all_sessions(session: DbSession, user: StaffUser, *, now: datetime) -> None:
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def list_users(session: DbSession) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+def _department_for_role(session: DbSession, role: Role, department_code: str | None) -> Department | None:
+    if role not in DEPARTMENT_ROLES:
+        if department_code:
+            raise InvalidInput("只有承办单位角色可以关联承办单位", code="department_not_allowed")
+        return None
+    if not department_code:
+        raise InvalidInput("承办单位角色必须关联一个承办单位", code="department_required")
+    department = session.scalar(select(Department).where(Department.code == department_code))
+    if department is None:
+        raise InvalidInput("承办单位不存在", code="unknown_department")
+    return department

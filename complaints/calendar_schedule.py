@@ -1,0 +1,131 @@
+"""Holiday schedules that administrators enter, a whole year at a time, and the calendar built from them.
+
+The State Council publishes each year's 放假调休 schedule in November or December; ``chinese_calendar`` only
+knows the years up to its release. Entering a year here replaces the published data for that year (so a
+mistake can be corrected too) and recounts every provisional deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit
+from .accounts import Actor
+from .database import DbSession, UTCDateTime, db
+from .deadlines import provisional_count, recount_provisional
+from .errors import InvalidInput
+from .workdays import WorkingCalendar, YearSchedule, china_day, published_schedule
+
+
+class CalendarYear(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "calendar_year"
+    __table_args__ = (CheckConstraint("year BETWEEN 2000 AND 2200", name="plausible_year"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarDay(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "calendar_day"
+    __table_args__ = (CheckConstraint("kind IN ('holiday', 'workday')", name="known_kind"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_year.year", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str | None] = mapped_column(String(60))
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    today: date
+    current_year_known: bool
+    next_year_known: bool
+    provisional_deadlines: int
+
+    @property
+    def warning(self) -> str | None:
+        if not self.current_year_known or not self.next_year_known or self.provisional_deadlines:
+            missing = [str(self.today.year)] if not self.current_year_known else []
+            missing += [] if self.next_year_known else [str(self.today.year + 1)]
+            years = "、".join(missing) or "相关"
+            return f"{years}年的节假日安排尚未录入，涉及该年份的期限按仅排除周末临时计算，请尽快录入"
+        return None
+
+
+def load_calendar(session: DbSession) -> WorkingCalendar:
+    return WorkingCalendar(_entered_schedules(session))
+
+
+def enter_year_schedule(
+    session: DbSession, *, year: int, holidays: Mapping[date, str], workdays: set[date], actor: Actor, now: datetime
+) -> int:
+    """Store (or replace) one year's schedule and recount provisional deadlines; returns how many became firm."""
+    if not 2000 <= year <= 2200:
+        raise InvalidInput("年份超出范围", code="invalid_year")
+    try:
+        schedule = YearSchedule(year, dict(holidays), frozenset(workdays))
+    except ValueError as error:
+        raise InvalidInput(f"节假日安排有误：{error}", code="invalid_schedule") from None
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    session.execute(delete(CalendarYear).where(CalendarYear.year == year))
+    session.add(CalendarYear(year=year, entered_by=actor.name, entered_at=now))
+    session.flush()
+    session.add_all(CalendarDay(day=d, year=year, kind="holiday", name=n) for d, n in schedule.holidays.items())
+    session.add_all(CalendarDay(day=d, year=year, kind="workday") for d in schedule.workdays)
+    session.flush()
+    firmed = recount_provisional(session, load_calendar(session), now=now)
+    audit.record(
+        session,
+        "calendar.year_entered",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"calendar_year:{year}",
+        details={"holidays": len(schedule.holidays), "workdays": len(schedule.workdays), "deadlines_firmed": firmed},
+        now=now,
+    )
+    return firmed
+
+
+def year_schedule(session: DbSession, year: int) -> tuple[YearSchedule | None, str]:
+    """A year's schedule and where it comes from: 'entered', 'published' or 'unknown'."""
+    for schedule in _entered_schedules(session, year):
+        return schedule, "entered"
+    published = published_schedule(year)
+    return published, "published" if published else "unknown"
+
+
+def calendar_status(session: DbSession, *, now: datetime) -> CalendarStatus:
+    calendar = load_calendar(session)
+    today = china_day(now)
+    return CalendarStatus(
+        today=today,
+        current_year_known=calendar.knows(today.year),
+        next_year_known=calendar.knows(today.year + 1),
+        provisional_deadlines=provisional_count(session),
+    )
+
+
+def _entered_schedules(session: DbSession, year: int | None = None) -> list[YearSchedule]:
+    query = select(CalendarDay).order_by(CalendarDay.day)
+    years_query = select(CalendarYear.year)
+    if year is not None:
+        query = query.where(CalendarDay.year == year)
+        years_query = years_query.where(CalendarYear.year == year)
+    days: dict[int, list[CalendarDay]] = {y: [] for y in session.scalars(years_query)}
+    for day in session.scalars(query):
+        days[day.year].append(day)
+    return [
+        YearSchedule(
+            y,
+            {d.day: d.name or "" for d in entries if d.kind == "holiday"},
+            frozenset(d.day for d in entries if d.kind == "workday"),
+        )
+        for y, entries in days.items()
+    ]

@@ -1,0 +1,37 @@
+"""Personal data at rest: Fernet encryption with key rotation, and a keyed hash for lookups.
+
+Encrypted values cannot be searched, so a field that staff look things up by (a phone number) is stored twice:
+encrypted, and as an HMAC-SHA256 of its normalized form under a separate key. The first Fernet key encrypts;
+every key decrypts, so a new key is put first and old rows are re-encrypted with :meth:`rotate` at leisure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class PersonalDataCipher:
+    def __init__(self, keys: Sequence[str], lookup_key: bytes) -> None:
+        if not keys:
+            raise ValueError("at least one encryption key is needed")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._lookup_key = lookup_key
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("personal data cannot be decrypted with the configured keys") from None
+
+    def rotate(self, token: str) -> str:
+        return self._fernet.rotate(token.encode()).decode()
+
+    def lookup_hash(self, normalized_value: str) -> str:
+        return hmac.new(self._lookup_key, normalized_value.encode(), hashlib.sha256).hexdigest()

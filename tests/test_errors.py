@@ -1,0 +1,91 @@
+"""Every API error is a JSON envelope {code, message, details}; HTML pages keep HTML errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from complaints.permissions import Role
+
+from .conftest import PASSWORD
+
+
+def envelope(response: TestResponse) -> dict[str, Any]:
+    body: dict[str, Any] = response.get_json()
+    assert set(body) == {"code", "message", "details"}, body
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message"]), body["message"]
+    return body
+
+
+def test_not_found_and_method_not_allowed(client: FlaskClient) -> None:
+    missing = client.get("/api/no-such-thing")
+    assert missing.status_code == 404 and envelope(missing)["code"] == "not_found"
+    wrong_method = client.put("/api/health")
+    assert wrong_method.status_code == 405 and envelope(wrong_method)["code"] == "method_not_allowed"
+    assert "GET" in wrong_method.headers["Allow"]
+
+
+def test_html_pages_keep_html_errors(client: FlaskClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_validation_errors_are_400_with_field_details(client: FlaskClient) -> None:
+    response = client.post("/api/staff/session", json={"username": "x"})
+    assert response.status_code == 400
+    body = envelope(response)
+    assert body["code"] == "validation_error"
+    assert "password" in body["details"]["json"]
+    unknown = client.post("/api/staff/session", json={"username": "x", "password": "y", "role": "admin"})
+    assert unknown.status_code == 400 and "role" in envelope(unknown)["details"]["json"]
+
+
+def test_malformed_json_is_400(client: FlaskClient) -> None:
+    response = client.post("/api/staff/session", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert envelope(response)["code"] in {"validation_error", "bad_request"}
+
+
+def test_oversized_body_is_413(client: FlaskClient) -> None:
+    response = client.post("/api/staff/session", data=b"x" * (21 * 1024 * 1024), content_type="application/json")
+    assert response.status_code == 413
+    assert envelope(response)["code"] == "payload_too_large"
+
+
+def test_duplicate_username_is_409(
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+) -> None:
+    make_user("sys", Role.SYSTEM_ADMIN)
+    payload = {"username": "sys", "display_name": "重复", "password": PASSWORD, "role": "supervisor"}
+    response = client.post("/api/staff/users", json=payload, headers=login("sys"))
+    assert response.status_code == 409 and envelope(response)["code"] == "username_taken"
+
+
+def test_unknown_user_id_is_404(
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+) -> None:
+    make_user("sec", Role.SECURITY_ADMIN)
+    response = client.post("/api/staff/users/99999/unlock", headers=login("sec"))
+    assert response.status_code == 404 and envelope(response)["code"] == "user_not_found"
+
+
+def test_an_unexpected_error_is_a_json_500_and_rolls_back(app: Flask, client: FlaskClient) -> None:
+    from complaints.database import db
+    from complaints.departments import Department
+
+    @app.route("/api/probe/crash", methods=["POST"])
+    def crash() -> str:
+        db.session.add(Department(code="lost", name="不应保存"))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    crash.public = True  # type: ignore[attr-defined]
+    response = client.post("/api/probe/crash")
+    assert response.status_code == 500 and envelope(response)["code"] == "internal_error"
+    with app.app_context():
+        assert db.session.query(Department).filter_by(code="lost").count() == 0
