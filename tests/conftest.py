@@ -179,7 +179,7 @@ def login(client: FlaskClient) -> Callable[[str], dict[str, str]]:
     """Log in through the API and return the Authorization header."""
 
     def do_login(username: str, password: str = PASSWORD) -> dict[str, str]:
-        response = client.post("/api/staff/session", json={"username": username, "password": password})
+        response = client.post("/api/v1/session", json={"username": username, "password": password})
         assert response.status_code == 201, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

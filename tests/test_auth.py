@@ -32,7 +32,7 @@ def test_login_returns_a_long_random_token_stored_only_as_digest(
     app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     make_user("triage1", Role.TRIAGE_OFFICER)
-    response = client.post("/api/staff/session", json={"username": "Triage1", "password": PASSWORD})
+    response = client.post("/api/v1/session", json={"username": "Triage1", "password": PASSWORD})
     assert response.status_code == 201
     body = response.get_json()
     token = body["token"]
@@ -41,7 +41,7 @@ def test_login_returns_a_long_random_token_stored_only_as_digest(
     with app.app_context():
         stored = db.session.scalars(select(StaffSession.token_digest)).all()
     assert stored == [sessions.token_digest(token)]
-    me = client.get("/api/staff/me", headers={"Authorization": f"Bearer {token}"})
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.get_json()["username"] == "triage1"
     assert audit_actions(app)[-1] == "auth.login_succeeded"
 
@@ -49,14 +49,14 @@ def test_login_returns_a_long_random_token_stored_only_as_digest(
 def test_five_wrong_passwords_lock_the_account(app: Flask, client: FlaskClient, make_user: MakeUser) -> None:
     user_id = make_user("clerk1", Role.INTAKE_CLERK)
     for _ in range(4):
-        response = client.post("/api/staff/session", json={"username": "clerk1", "password": "wrong"})
+        response = client.post("/api/v1/session", json={"username": "clerk1", "password": "wrong"})
         assert response.status_code == 401
         assert response.get_json()["code"] == "invalid_credentials"
-    fifth = client.post("/api/staff/session", json={"username": "clerk1", "password": "wrong"})
+    fifth = client.post("/api/v1/session", json={"username": "clerk1", "password": "wrong"})
     assert fifth.status_code == 403
     assert fifth.get_json()["code"] == "account_locked"
     assert "锁定" in fifth.get_json()["message"]
-    correct = client.post("/api/staff/session", json={"username": "clerk1", "password": PASSWORD})
+    correct = client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
     assert correct.status_code == 403 and correct.get_json()["code"] == "account_locked"
     assert reload_user(app, user_id).locked_until is not None
     actions = audit_actions(app)
@@ -71,11 +71,11 @@ def test_security_admin_unlocks_a_locked_account(
     make_user("sec", Role.SECURITY_ADMIN)
     make_user("sys", Role.SYSTEM_ADMIN)
     for _ in range(5):
-        client.post("/api/staff/session", json={"username": "clerk1", "password": "wrong"})
-    assert client.post(f"/api/staff/users/{user_id}/unlock", headers=login("sys")).status_code == 403
-    response = client.post(f"/api/staff/users/{user_id}/unlock", headers=login("sec"))
+        client.post("/api/v1/session", json={"username": "clerk1", "password": "wrong"})
+    assert client.post(f"/api/v1/users/{user_id}/unlock", headers=login("sys")).status_code == 403
+    response = client.post(f"/api/v1/users/{user_id}/unlock", headers=login("sec"))
     assert response.status_code == 200 and response.get_json()["locked_until"] is None
-    assert client.post("/api/staff/session", json={"username": "clerk1", "password": PASSWORD}).status_code == 201
+    assert client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD}).status_code == 201
 
 
 def test_department_handler_cannot_call_a_supervisor_action(
@@ -83,7 +83,7 @@ def test_department_handler_cannot_call_a_supervisor_action(
 ) -> None:
     supervisor_only = Blueprint("supervisor_probe", __name__)
 
-    @supervisor_only.route("/api/staff/probe/approve-extension", methods=["POST"])
+    @supervisor_only.route("/api/v1/probe/approve-extension", methods=["POST"])
     def approve_extension() -> dict[str, bool]:
         return {"approved": True}
 
@@ -92,10 +92,10 @@ def test_department_handler_cannot_call_a_supervisor_action(
     make_user("handler", Role.DEPARTMENT_HANDLER, department)
     make_user("boss", Role.SUPERVISOR)
 
-    denied = client.post("/api/staff/probe/approve-extension", headers=login("handler"))
+    denied = client.post("/api/v1/probe/approve-extension", headers=login("handler"))
     assert denied.status_code == 403
     assert denied.get_json() == {"code": "forbidden", "message": "您的角色无权执行此操作", "details": None}
-    assert client.post("/api/staff/probe/approve-extension", headers=login("boss")).get_json() == {"approved": True}
+    assert client.post("/api/v1/probe/approve-extension", headers=login("boss")).get_json() == {"approved": True}
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.permission_denied")).one()
     assert event.actor_name == "handler"
@@ -107,14 +107,14 @@ def test_endpoint_without_a_declared_action_is_denied_to_everyone(
 ) -> None:
     forgotten = Blueprint("forgotten", __name__)
 
-    @forgotten.route("/api/staff/forgotten")
+    @forgotten.route("/api/v1/forgotten")
     def unmarked() -> str:
         return "should never be served"
 
     app.register_blueprint(forgotten)
     make_user("sys", Role.SYSTEM_ADMIN)
-    assert client.get("/api/staff/forgotten").status_code == 401
-    assert client.get("/api/staff/forgotten", headers=login("sys")).status_code == 403
+    assert client.get("/api/v1/forgotten").status_code == 401
+    assert client.get("/api/v1/forgotten", headers=login("sys")).status_code == 403
 
 
 def test_every_registered_endpoint_is_public_or_names_an_action(app: Flask) -> None:
@@ -136,19 +136,19 @@ def test_permission_table_keeps_the_three_administrators_apart() -> None:
 
 
 def test_missing_or_bad_token_is_401(app: Flask, client: FlaskClient) -> None:
-    response = client.get("/api/staff/me")
+    response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.get_json()["code"] == "unauthorized"
-    bad = client.get("/api/staff/me", headers={"Authorization": "Bearer not-a-token"})
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
     assert bad.status_code == 401 and bad.get_json()["code"] == "invalid_token"
 
 
 def test_logout_revokes_the_token(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     make_user("sup", Role.SUPERVISOR)
     headers = login("sup")
-    assert client.delete("/api/staff/session", headers=headers).status_code == 204
-    assert client.get("/api/staff/me", headers=headers).get_json()["code"] == "invalid_token"
+    assert client.delete("/api/v1/session", headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).get_json()["code"] == "invalid_token"
 
 
 @pytest.mark.parametrize(
@@ -188,10 +188,10 @@ def test_a_burst_of_failures_from_one_address_is_429(
 ) -> None:
     make_user("sup", Role.SUPERVISOR)
     codes = [
-        client.post("/api/staff/session", json={"username": f"guess{i}", "password": "x"}).status_code for i in range(3)
+        client.post("/api/v1/session", json={"username": f"guess{i}", "password": "x"}).status_code for i in range(3)
     ]
     assert codes == [401, 401, 401]
-    response = client.post("/api/staff/session", json={"username": "sup", "password": PASSWORD})
+    response = client.post("/api/v1/session", json={"username": "sup", "password": PASSWORD})
     assert response.status_code == 429
     assert response.get_json()["code"] == "too_many_login_attempts"
 
@@ -202,10 +202,10 @@ def test_the_three_administrators_each_do_only_their_own_job(
     make_user("sys", Role.SYSTEM_ADMIN)
     make_user("aud", Role.AUDIT_ADMIN)
     new_user = {"username": "clerk2", "display_name": "王敏", "password": PASSWORD, "role": "intake_clerk"}
-    assert client.post("/api/staff/users", json=new_user, headers=login("aud")).status_code == 403
-    assert client.get("/api/staff/audit-events", headers=login("sys")).status_code == 403
-    assert client.post("/api/staff/users", json=new_user, headers=login("sys")).status_code == 201
-    events = client.get("/api/staff/audit-events", headers=login("aud")).get_json()
+    assert client.post("/api/v1/users", json=new_user, headers=login("aud")).status_code == 403
+    assert client.get("/api/v1/audit-events", headers=login("sys")).status_code == 403
+    assert client.post("/api/v1/users", json=new_user, headers=login("sys")).status_code == 201
+    events = client.get("/api/v1/audit-events", headers=login("aud")).get_json()
     actions = [event["action"] for event in events]
     assert "user.created" in actions and "auth.permission_denied" in actions
 
@@ -229,17 +229,17 @@ def test_department_roles_need_exactly_one_department(
     headers = login("sys")
     base = {"display_name": "赵磊", "password": PASSWORD}
     missing = client.post(
-        "/api/staff/users", json={**base, "username": "handler1", "role": "department_handler"}, headers=headers
+        "/api/v1/users", json={**base, "username": "handler1", "role": "department_handler"}, headers=headers
     )
     assert missing.status_code == 400 and missing.get_json()["code"] == "department_required"
     ok = client.post(
-        "/api/staff/users",
+        "/api/v1/users",
         json={**base, "username": "handler1", "role": "department_handler", "department_code": department},
         headers=headers,
     )
     assert ok.status_code == 201 and ok.get_json()["department"]["code"] == department
     weak = client.post(
-        "/api/staff/users",
+        "/api/v1/users",
         json={**base, "username": "handler2", "role": "supervisor", "password": "short"},
         headers=headers,
     )

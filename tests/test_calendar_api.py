@@ -21,7 +21,7 @@ Login = Callable[..., dict[str, str]]
 def test_period_preview_across_national_day(client: FlaskClient, make_user: Callable[..., int], login: Login) -> None:
     make_user("clerk", Role.INTAKE_CLERK)
     response = client.post(
-        "/api/staff/calendar/periods",
+        "/api/v1/calendar/periods",
         json={"start": "2025-09-30T10:00:00+08:00", "length": 5, "unit": "working_days"},
         headers=login("clerk"),
     )
@@ -29,7 +29,7 @@ def test_period_preview_across_national_day(client: FlaskClient, make_user: Call
     body = response.get_json()
     assert body["last_day"] == "2025-10-14" and body["provisional"] is False
     naive = client.post(
-        "/api/staff/calendar/periods",
+        "/api/v1/calendar/periods",
         json={"start": "2025-09-30T10:00:00", "length": 5, "unit": "working_days"},
         headers=login("clerk"),
     )
@@ -52,9 +52,9 @@ def test_entering_the_unknown_year_firms_provisional_deadlines(
     make_user("handler", Role.DEPARTMENT_HANDLER, _department(app))
     headers = login("sys")
 
-    year_url = f"/api/staff/calendar/years/{unknown}"
+    year_url = f"/api/v1/calendar/years/{unknown}"
     assert client.get(year_url, headers=headers).get_json()["source"] == "unknown"
-    status = client.get("/api/staff/calendar/status", headers=headers).get_json()
+    status = client.get("/api/v1/calendar/status", headers=headers).get_json()
     assert status["provisional_deadlines"] == 1 and status["warning"]
 
     weekdays = [d for d in (date(unknown, 1, 1) + timedelta(days=i) for i in range(10)) if d.weekday() < 5][:3]
@@ -76,18 +76,18 @@ def test_a_schedule_with_dates_outside_its_year_is_refused(
 ) -> None:
     make_user("sys", Role.SYSTEM_ADMIN)
     response = client.put(
-        "/api/staff/calendar/years/2030",
+        "/api/v1/calendar/years/2030",
         json={"holidays": [{"date": "2031-01-01", "name": "元旦"}], "workdays": []},
         headers=login("sys"),
     )
     assert response.status_code == 400 and response.get_json()["code"] == "invalid_schedule"
-    far = client.put("/api/staff/calendar/years/9999", json={"holidays": []}, headers=login("sys"))
+    far = client.put("/api/v1/calendar/years/9999", json={"holidays": []}, headers=login("sys"))
     assert far.status_code == 400 and far.get_json()["code"] == "invalid_year"
 
 
 def test_published_years_are_served(client: FlaskClient, make_user: Callable[..., int], login: Login) -> None:
     make_user("clerk", Role.INTAKE_CLERK)
-    body = client.get("/api/staff/calendar/years/2025", headers=login("clerk")).get_json()
+    body = client.get("/api/v1/calendar/years/2025", headers=login("clerk")).get_json()
     assert body["source"] == "published"
     assert {"date": "2025-10-01", "name": "国庆节"} in body["holidays"]
     assert "2025-10-11" in body["workdays"]

@@ -21,7 +21,7 @@ def test_create_user_and_reset_password(app: Flask, client: FlaskClient) -> None
         args=["users", "create", "Zhang.Hua", "--role", "supervisor", "--password-stdin"], input=f"{PASSWORD}\n"
     )
     assert result.exit_code == 0, result.output
-    assert client.post("/api/staff/session", json={"username": "zhang.hua", "password": PASSWORD}).status_code == 201
+    assert client.post("/api/v1/session", json={"username": "zhang.hua", "password": PASSWORD}).status_code == 201
 
     duplicate = runner.invoke(
         args=["users", "create", "zhang.hua", "--role", "supervisor", "--password-stdin"], input=f"{PASSWORD}\n"
@@ -33,9 +33,9 @@ def test_create_user_and_reset_password(app: Flask, client: FlaskClient) -> None
 
     reset = runner.invoke(args=["users", "reset-password", "zhang.hua", "--password-stdin"], input="New-Passw0rd!\n")
     assert reset.exit_code == 0, reset.output
-    assert client.post("/api/staff/session", json={"username": "zhang.hua", "password": PASSWORD}).status_code == 401
+    assert client.post("/api/v1/session", json={"username": "zhang.hua", "password": PASSWORD}).status_code == 401
     assert (
-        client.post("/api/staff/session", json={"username": "zhang.hua", "password": "New-Passw0rd!"}).status_code
+        client.post("/api/v1/session", json={"username": "zhang.hua", "password": "New-Passw0rd!"}).status_code
         == 201
     )
 
@@ -46,10 +46,10 @@ def test_unlock_from_the_command_line(app: Flask, client: FlaskClient) -> None:
         args=["users", "create", "clerk9", "--role", "intake_clerk", "--password-stdin"], input=f"{PASSWORD}\n"
     )
     for _ in range(5):
-        client.post("/api/staff/session", json={"username": "clerk9", "password": "bad"})
-    assert client.post("/api/staff/session", json={"username": "clerk9", "password": PASSWORD}).status_code == 403
+        client.post("/api/v1/session", json={"username": "clerk9", "password": "bad"})
+    assert client.post("/api/v1/session", json={"username": "clerk9", "password": PASSWORD}).status_code == 403
     assert runner.invoke(args=["users", "unlock", "clerk9"]).exit_code == 0
-    assert client.post("/api/staff/session", json={"username": "clerk9", "password": PASSWORD}).status_code == 201
+    assert client.post("/api/v1/session", json={"username": "clerk9", "password": PASSWORD}).status_code == 201
 
 
 def test_demo_seed_is_idempotent_and_every_login_works(app: Flask, client: FlaskClient) -> None:
@@ -59,7 +59,7 @@ def test_demo_seed_is_idempotent_and_every_login_works(app: Flask, client: Flask
     assert f"{len(USERS)} accounts created" in first.output
     assert "0 accounts created" in runner.invoke(args=["demo", "seed"]).output
     for username, _, role, department in USERS:
-        response = client.post("/api/staff/session", json={"username": username, "password": DEMO_PASSWORD})
+        response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 201, username
         user = response.get_json()["user"]
         assert user["role"] == role.value

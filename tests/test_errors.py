@@ -36,23 +36,23 @@ def test_html_pages_keep_html_errors(client: FlaskClient) -> None:
 
 
 def test_validation_errors_are_400_with_field_details(client: FlaskClient) -> None:
-    response = client.post("/api/staff/session", json={"username": "x"})
+    response = client.post("/api/v1/session", json={"username": "x"})
     assert response.status_code == 400
     body = envelope(response)
     assert body["code"] == "validation_error"
     assert "password" in body["details"]["json"]
-    unknown = client.post("/api/staff/session", json={"username": "x", "password": "y", "role": "admin"})
+    unknown = client.post("/api/v1/session", json={"username": "x", "password": "y", "role": "admin"})
     assert unknown.status_code == 400 and "role" in envelope(unknown)["details"]["json"]
 
 
 def test_malformed_json_is_400(client: FlaskClient) -> None:
-    response = client.post("/api/staff/session", data="{not json", content_type="application/json")
+    response = client.post("/api/v1/session", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert envelope(response)["code"] in {"validation_error", "bad_request"}
 
 
 def test_oversized_body_is_413(client: FlaskClient) -> None:
-    response = client.post("/api/staff/session", data=b"x" * (21 * 1024 * 1024), content_type="application/json")
+    response = client.post("/api/v1/session", data=b"x" * (21 * 1024 * 1024), content_type="application/json")
     assert response.status_code == 413
     assert envelope(response)["code"] == "payload_too_large"
 
@@ -62,7 +62,7 @@ def test_duplicate_username_is_409(
 ) -> None:
     make_user("sys", Role.SYSTEM_ADMIN)
     payload = {"username": "sys", "display_name": "重复", "password": PASSWORD, "role": "supervisor"}
-    response = client.post("/api/staff/users", json=payload, headers=login("sys"))
+    response = client.post("/api/v1/users", json=payload, headers=login("sys"))
     assert response.status_code == 409 and envelope(response)["code"] == "username_taken"
 
 
@@ -70,7 +70,7 @@ def test_unknown_user_id_is_404(
     client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
 ) -> None:
     make_user("sec", Role.SECURITY_ADMIN)
-    response = client.post("/api/staff/users/99999/unlock", headers=login("sec"))
+    response = client.post("/api/v1/users/99999/unlock", headers=login("sec"))
     assert response.status_code == 404 and envelope(response)["code"] == "user_not_found"
 
 

@@ -13,7 +13,7 @@ from complaints.permissions import Action
 from ..auth import requires
 from ..schemas import AuditEventSchema, AuditQueryArgs
 
-blp = Blueprint("audit_log", __name__, url_prefix="/api/staff/audit-events", description="审计日志")
+blp = Blueprint("audit_log", __name__, url_prefix="/api/v1/audit-events", description="审计日志")
 
 
 @blp.route("", methods=["GET"])

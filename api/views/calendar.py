@@ -22,7 +22,7 @@ from ..schemas import (
     YearScheduleSchema,
 )
 
-blp = Blueprint("calendar", __name__, url_prefix="/api/staff/calendar", description="工作日历")
+blp = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历")
 
 
 @blp.route("/status", methods=["GET"])

@@ -16,7 +16,7 @@ from ..errors import domain_error_response
 from ..schemas import LoginArgs, LoginResultSchema, StaffUserSchema
 from ..settings import login_policy
 
-blp = Blueprint("staff_session", __name__, url_prefix="/api/staff", description="工作人员登录")
+blp = Blueprint("staff_session", __name__, url_prefix="/api/v1", description="工作人员登录")
 
 
 @blp.route("/session", methods=["POST"])

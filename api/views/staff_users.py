@@ -13,7 +13,7 @@ from complaints.permissions import Action
 from ..auth import current_actor, requires
 from ..schemas import CreateUserArgs, PasswordArgs, StaffUserSchema
 
-blp = Blueprint("staff_users", __name__, url_prefix="/api/staff/users", description="工作人员账户")
+blp = Blueprint("staff_users", __name__, url_prefix="/api/v1/users", description="工作人员账户")
 
 
 @blp.route("", methods=["GET"])
