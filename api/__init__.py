@@ -14,14 +14,24 @@ from sqlalchemy import event
 from complaints import models  # noqa: F401  (registers every table)
 from complaints.database import db
 
-from . import auth, cli, errors, settings, transaction
+from . import auth, cli, docs, errors, settings, transaction
 from .config import Config, resolve_secrets
-from .views import audit_log, calendar, health, staff_session, staff_users
+from .views import audit_log, calendar, complaints, health, legs, notices, reference_data, staff_session, staff_users
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 log = logging.getLogger("complaints")
 
-BLUEPRINTS = (health.blp, staff_session.blp, staff_users.blp, audit_log.blp, calendar.blp)
+BLUEPRINTS = (
+    health.blp,
+    staff_session.blp,
+    staff_users.blp,
+    audit_log.blp,
+    calendar.blp,
+    complaints.blp,
+    legs.blp,
+    notices.blp,
+    reference_data.blp,
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -41,6 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
+    docs.init_app(app)
     api = Api(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
@@ -62,6 +73,7 @@ def _flask_settings(config: Config) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
+        **docs.SETTINGS,
         "TESTING": config.app_env == "test",
     }
 

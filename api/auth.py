@@ -26,7 +26,7 @@ from .errors import domain_error_response, error_response
 from .settings import login_policy
 
 View = TypeVar("View", bound=Callable[..., Any])
-PUBLIC_BLUEPRINTS = {"api-docs"}
+PUBLIC_BLUEPRINTS = {"api-docs", "api-docs-assets"}
 
 
 def public(view: View) -> View:

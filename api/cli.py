@@ -21,7 +21,7 @@ from complaints.errors import DomainError
 from complaints.permissions import Role
 from complaints.staff import StaffUser
 
-from .settings import config
+from .settings import config, personal_data_cipher
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a first start.")
@@ -111,7 +111,7 @@ def seed() -> None:
     if config().is_production:
         raise click.ClickException("demo data is never seeded in production (APP_ENV=production)")
     with _transaction():
-        created = seed_demo_center(db.session, now=utcnow())
+        created = seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
     click.echo(f"demo center ready ({len(created)} accounts created); logins, password {DEMO_PASSWORD}:")
     for username, display_name, _, _ in USERS:
         click.echo(f"  {username:14} {display_name}")

@@ -55,6 +55,7 @@ class Config:
     login_ip_window_minutes: int = 10
     max_request_mb: int = 20
     log_level: str = "INFO"
+    center_name: str = "法治监督中心"
 
     @property
     def is_production(self) -> bool:
@@ -86,6 +87,7 @@ class Config:
             login_ip_window_minutes=_int(env, "LOGIN_IP_WINDOW_MINUTES", 10, 1, 24 * 60),
             max_request_mb=_int(env, "MAX_REQUEST_MB", 20, 1, 1024),
             log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+            center_name=_text(env, "CENTER_NAME", "法治监督中心", 60),
         )
 
 
@@ -155,6 +157,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> str:
+    value = (env.get(name) or default).strip()
+    if not value or len(value) > max_length:
+        raise ConfigError(f"{name} must be 1..{max_length} characters")
     return value
 
 

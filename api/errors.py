@@ -10,6 +10,8 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from complaints.errors import (
@@ -73,6 +75,8 @@ def init_app(app: Flask) -> None:
     """Register after flask-smorest's ``Api.init_app`` so these handlers replace its own."""
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(StaleDataError, _handle_concurrent_change)
+    app.register_error_handler(IntegrityError, _handle_integrity_error)
     app.register_error_handler(Exception, _handle_unexpected)
 
 
@@ -94,6 +98,18 @@ def _handle_http_exception(error: HTTPException) -> Response | HTTPException:
 def _handle_domain_error(error: DomainError) -> Response:
     g.rollback_only = True
     return domain_error_response(error)
+
+
+def _handle_concurrent_change(error: StaleDataError) -> Response:
+    g.rollback_only = True
+    return error_response(409, "concurrent_change", "该记录已被他人修改，请刷新后重试")
+
+
+def _handle_integrity_error(error: IntegrityError) -> Response:
+    """A database constraint refused the change: a conflict with existing data (or a rule the code missed)."""
+    g.rollback_only = True
+    log.warning("constraint refused a change on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    return error_response(409, "conflict", "数据与现有记录冲突或不符合业务规则，请刷新后重试")
 
 
 def _handle_unexpected(error: Exception) -> Response | HTTPException:

@@ -27,7 +27,7 @@ class LoginArgs(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
 
 
-class DepartmentRefSchema(Schema):
+class RefSchema(Schema):
     code = fields.String()
     name = fields.String()
 
@@ -38,7 +38,7 @@ class StaffUserSchema(Schema):
     display_name = fields.String()
     role = fields.String()
     role_label = fields.Function(lambda user: ROLE_LABELS[Role(user.role)])
-    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    department = fields.Nested(RefSchema, allow_none=True)
     is_active = fields.Boolean()
     locked_until = fields.DateTime(allow_none=True)
     last_login_at = fields.DateTime(allow_none=True)

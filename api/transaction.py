@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, Response, g
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from complaints.database import db
 
@@ -29,7 +30,7 @@ def _finish_transaction(response: Response) -> Response:
         return response
     try:
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         db.session.rollback()
         log.info("commit refused by a database constraint")
         return error_response(409, "conflict", "数据已被修改或与现有记录冲突，请刷新后重试")

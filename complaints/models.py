@@ -1,9 +1,44 @@
 """Every model, imported in one place so that Alembic and the tests see the whole schema."""
 
+from .attachments import Attachment
 from .audit import AuditEvent
 from .calendar_schedule import CalendarDay, CalendarYear
+from .cases import Complaint
+from .complainants import Complainant, ComplaintParty
 from .deadlines import Deadline
 from .departments import Department
+from .disclosures import IdentityDisclosure
+from .follow_ups import FollowUp
+from .legs import DepartmentLeg, Extension
+from .notices import Notice
+from .numbering import YearlyCounter
+from .outbox import OutboxMessage
+from .policies import DeadlinePolicy
 from .staff import StaffSession, StaffUser
+from .taxonomy import Category, Domain
+from .timeline import TimelineEvent
 
-__all__ = ["AuditEvent", "CalendarDay", "CalendarYear", "Deadline", "Department", "StaffSession", "StaffUser"]
+__all__ = [
+    "Attachment",
+    "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "Category",
+    "Complainant",
+    "Complaint",
+    "ComplaintParty",
+    "Deadline",
+    "DeadlinePolicy",
+    "Department",
+    "DepartmentLeg",
+    "Domain",
+    "Extension",
+    "FollowUp",
+    "IdentityDisclosure",
+    "Notice",
+    "OutboxMessage",
+    "StaffSession",
+    "StaffUser",
+    "TimelineEvent",
+    "YearlyCounter",
+]

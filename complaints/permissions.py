@@ -46,7 +46,15 @@ class Action(StrEnum):
     # calendar and policy
     VIEW_CALENDAR = "calendar.view"
     EDIT_CALENDAR = "calendar.edit"
-    # case work (filled in by the case-lifecycle issue)
+    # case work
+    VIEW_COMPLAINTS = "complaint.view"
+    VIEW_TAXONOMY = "taxonomy.view"
+    MANAGE_TAXONOMY = "taxonomy.manage"
+    MANAGE_POLICIES = "policy.manage"
+    FIND_COMPLAINANT = "complainant.find"
+    PRINT_DOCUMENTS = "document.print"
+    RECORD_FOLLOW_UP = "complaint.follow_up"
+    REVEAL_IDENTITY = "identity.reveal"
     REGISTER_COMPLAINT = "complaint.register"
     TRIAGE_COMPLAINT = "complaint.triage"
     ASSIGN_COMPLAINT = "complaint.assign"
@@ -55,6 +63,8 @@ class Action(StrEnum):
     APPROVE_EXTENSION = "extension.approve"
     SUPERVISE = "complaint.supervise"
     ISSUE_NOTICE = "notice.issue"
+    VIEW_NOTICES = "notice.view"
+    REPLY_NOTICE = "notice.reply"
     SIGN_LEG = "leg.sign"
     REPLY_LEG = "leg.reply"
     OBJECT_LEG = "leg.object"
@@ -62,6 +72,7 @@ class Action(StrEnum):
 
 
 _ALL_STAFF = frozenset(Role)
+_CASE_WORKERS = CENTER_ROLES | DEPARTMENT_ROLES
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_OWN_ACCOUNT: _ALL_STAFF,
@@ -70,6 +81,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT_LOG: frozenset({Role.AUDIT_ADMIN}),
     Action.VIEW_CALENDAR: _ALL_STAFF,
     Action.EDIT_CALENDAR: frozenset({Role.SYSTEM_ADMIN}),
+    Action.VIEW_COMPLAINTS: _CASE_WORKERS,
+    Action.VIEW_TAXONOMY: _ALL_STAFF,
+    Action.MANAGE_TAXONOMY: frozenset({Role.SYSTEM_ADMIN}),
+    Action.MANAGE_POLICIES: frozenset({Role.SYSTEM_ADMIN}),
+    Action.FIND_COMPLAINANT: CENTER_ROLES,
+    Action.PRINT_DOCUMENTS: CENTER_ROLES,
+    Action.RECORD_FOLLOW_UP: CENTER_ROLES,
+    Action.REVEAL_IDENTITY: frozenset({Role.SUPERVISOR}),
+    Action.VIEW_NOTICES: _CASE_WORKERS,
+    Action.REPLY_NOTICE: DEPARTMENT_ROLES,
     Action.REGISTER_COMPLAINT: frozenset({Role.INTAKE_CLERK, Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.TRIAGE_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.ASSIGN_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),

@@ -123,6 +123,11 @@ class WorkingCalendar:
             return True, True
         return day.weekday() < 5 and day not in schedule.holidays, True
 
+    def workdays_between(self, after: date, through: date) -> int:
+        """How many working days d satisfy ``after < d <= through``."""
+        days = (after + timedelta(days=n) for n in range(1, (through - after).days + 1))
+        return sum(1 for day in days if self.is_workday(day)[0])
+
     def count(self, start: datetime, length: int, unit: PeriodUnit | str) -> Period:
         """The period of ``length`` days or working days beginning at the instant ``start``."""
         unit = PeriodUnit(unit)

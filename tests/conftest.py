@@ -26,6 +26,7 @@ from complaints.database import db, utcnow
 from complaints.departments import Department
 from complaints.staff import StaffUser
 
+from .desk import Desk, seed_center
 from .services import postgres_admin, postgres_problem, postgres_url_for, require
 
 PASSWORD = "Correct-Horse-9"
@@ -192,3 +193,9 @@ def reload_user(app: Flask, user_id: int) -> StaffUser:
         assert user is not None
         db.session.expunge(user)
         return user
+
+
+@pytest.fixture
+def desk(app: Flask, client: FlaskClient) -> Desk:
+    seed_center(app)
+    return Desk(app, client)

@@ -35,8 +35,7 @@ def test_create_user_and_reset_password(app: Flask, client: FlaskClient) -> None
     assert reset.exit_code == 0, reset.output
     assert client.post("/api/v1/session", json={"username": "zhang.hua", "password": PASSWORD}).status_code == 401
     assert (
-        client.post("/api/v1/session", json={"username": "zhang.hua", "password": "New-Passw0rd!"}).status_code
-        == 201
+        client.post("/api/v1/session", json={"username": "zhang.hua", "password": "New-Passw0rd!"}).status_code == 201
     )
 
 

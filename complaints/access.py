@@ -1,0 +1,139 @@
+"""Who may see which case, and the complainant's identity.
+
+Center staff see every case. A department handler or head sees only cases with a leg for their department,
+and never the complainant's identity unless a supervisor revealed it to that department. Every read of
+personal data is written to the audit trail (``personal_data.read``), which is append-only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, exists, or_, select
+
+from . import audit
+from .cases import Complaint
+from .complainants import Complainant, ComplaintParty, Identity, find_by_phone, reveal
+from .crypto import PersonalDataCipher
+from .database import DbSession
+from .disclosures import is_disclosed
+from .errors import NotFound
+from .legs import DepartmentLeg
+from .machine import StaffActor
+from .permissions import CENTER_ROLES, DEPARTMENT_ROLES, Role
+
+
+def is_center(actor: StaffActor) -> bool:
+    return Role(actor.role) in CENTER_ROLES
+
+
+def visible_complaints(actor: StaffActor) -> Select[tuple[Complaint]]:
+    query = select(Complaint)
+    if is_center(actor):
+        return query
+    if Role(actor.role) in DEPARTMENT_ROLES and actor.department_id is not None:
+        has_leg = exists().where(
+            DepartmentLeg.complaint_id == Complaint.id, DepartmentLeg.department_id == actor.department_id
+        )
+        return query.where(has_leg)
+    return query.where(Complaint.id.is_(None))
+
+
+def get_visible(session: DbSession, actor: StaffActor, complaint_id: int) -> Complaint:
+    """The case, or NotFound when it does not exist or the actor may not see it (the two look the same)."""
+    complaint = session.scalar(visible_complaints(actor).where(Complaint.id == complaint_id))
+    if complaint is None:
+        raise NotFound("案件不存在或无权查看", code="complaint_not_found")
+    return complaint
+
+
+def get_own_leg(session: DbSession, actor: StaffActor, complaint_id: int, leg_id: int) -> DepartmentLeg:
+    leg = session.get(DepartmentLeg, leg_id)
+    if leg is None or leg.complaint_id != complaint_id or leg.department_id != actor.department_id:
+        raise NotFound("承办任务不存在或不属于本单位", code="leg_not_found")
+    return leg
+
+
+def may_see_identity(session: DbSession, actor: StaffActor, complaint: Complaint) -> bool:
+    if complaint.is_anonymous:
+        return False
+    if is_center(actor):
+        return True
+    return actor.department_id is not None and is_disclosed(session, complaint.id, actor.department_id)
+
+
+def read_identities(
+    session: DbSession,
+    cipher: PersonalDataCipher,
+    actor: StaffActor,
+    complaint: Complaint,
+    purpose: str,
+    now: datetime,
+) -> list[Identity] | None:
+    """The decrypted complainants, logged as a read of personal data; None when the actor may not see them."""
+    if not may_see_identity(session, actor, complaint):
+        return None
+    identities = [reveal(cipher, party.complainant, party.role) for party in complaint.parties]
+    if identities:
+        audit.record(
+            session,
+            "personal_data.read",
+            actor_id=actor.id,
+            actor_name=actor.name,
+            ip_address=actor.ip_address,
+            target=f"complaint:{complaint.id}",
+            details={
+                "purpose": purpose,
+                "reference": complaint.reference,
+                "complainant_ids": [identity.id for identity in identities],
+            },
+            now=now,
+        )
+    return identities
+
+
+def search_filter(query: Select[tuple[Complaint]], text: str) -> Select[tuple[Complaint]]:
+    pattern = f"%{text.strip()}%"
+    enterprise = exists().where(
+        ComplaintParty.complaint_id == Complaint.id,
+        ComplaintParty.complainant_id == Complainant.id,
+        or_(Complainant.enterprise_name.ilike(pattern), Complainant.credit_code == text.strip().upper()),
+    )
+    return query.where(
+        or_(
+            Complaint.reference.ilike(pattern),
+            Complaint.title.ilike(pattern),
+            Complaint.content.ilike(pattern),
+            Complaint.respondent.ilike(pattern),
+            enterprise,
+        )
+    )
+
+
+def find_complainants_by_phone(
+    session: DbSession, cipher: PersonalDataCipher, actor: StaffActor, phone: str, now: datetime
+) -> list[tuple[Identity, list[str]]]:
+    """Center staff find a complainant by phone (through the keyed hash); the read is logged."""
+    found = []
+    for complainant in find_by_phone(session, cipher, phone):
+        references = list(
+            session.scalars(
+                select(Complaint.reference)
+                .join(ComplaintParty, ComplaintParty.complaint_id == Complaint.id)
+                .where(ComplaintParty.complainant_id == complainant.id)
+                .order_by(Complaint.id)
+            )
+        )
+        found.append((reveal(cipher, complainant, "principal"), references))
+    if found:
+        audit.record(
+            session,
+            "personal_data.read",
+            actor_id=actor.id,
+            actor_name=actor.name,
+            ip_address=actor.ip_address,
+            target="complainant_search",
+            details={"purpose": "phone_lookup", "complainant_ids": [i.id for i, _ in found]},
+            now=now,
+        )
+    return found

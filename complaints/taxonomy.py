@@ -1,0 +1,60 @@
+"""问题类型 (category: what went wrong) and 领域 (domain: which sector), both trees kept as data, never enums."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import DbSession, UTCDateTime, db, utcnow
+from .errors import NotFound
+
+department_category = Table(
+    "department_category",
+    db.metadata,
+    Column("department_id", ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Domain(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "domain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("domain.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def category_by_code(session: DbSession, code: str) -> Category:
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise NotFound("问题类型不存在", code="unknown_category")
+    return category
+
+
+def domain_by_code(session: DbSession, code: str) -> Domain:
+    domain = session.scalar(select(Domain).where(Domain.code == code))
+    if domain is None:
+        raise NotFound("领域不存在", code="unknown_domain")
+    return domain
+
+
+def list_categories(session: DbSession) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.code)))
+
+
+def list_domains(session: DbSession) -> list[Domain]:
+    return list(session.scalars(select(Domain).order_by(Domain.code)))

@@ -1,0 +1,152 @@
+"""Departments see only their own cases, never the complainant unless revealed; every read of personal data
+is in the access log."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+from sqlalchemy import select
+
+from complaints.complainants import Complainant
+from complaints.database import db
+
+from .desk import Desk
+
+
+def assigned_case(desk: Desk, lead: str = "city-samr") -> dict:  # type: ignore[type-arg]
+    case = desk.register()["case"]
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": lead})
+    return case  # type: ignore[no-any-return]
+
+
+def test_departments_see_only_their_cases_and_no_identity_unless_revealed(app: Flask, desk: Desk) -> None:
+    case = assigned_case(desk)
+    other = assigned_case(desk, lead="city-eco")
+
+    assert desk.get("eco.handler", f"/api/v1/complaints/{case['id']}").status_code == 404
+    listed = desk.get("eco.handler", "/api/v1/complaints").get_json()
+    assert [item["id"] for item in listed["items"]] == [other["id"]]
+    leg_id = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
+    assert desk.post("eco.handler", f"/api/v1/complaints/{case['id']}/legs/{leg_id}/sign").status_code == 404
+
+    redacted = desk.detail("samr.handler", case["id"])
+    text = json.dumps(redacted, ensure_ascii=False)
+    assert redacted["identity_redacted"] is True and redacted["complainants"] == []
+    for secret in ("13912345678", "刘建国", "示例食品有限公司", "91350100M000100Y43"):
+        assert secret not in text
+    assert desk.get("samr.handler", "/api/v1/complainants?phone=13912345678").status_code == 403
+
+    center_view = desk.detail("triage", case["id"])
+    assert center_view["complainants"][0]["phone"] == "13912345678"
+    assert center_view["complainants"][0]["enterprise_name"] == "示例食品有限公司"
+
+    refused = desk.post(
+        "triage", f"/api/v1/complaints/{case['id']}/disclosures", {"department": "city-samr", "reason": "核实需要"}
+    )
+    assert refused.status_code == 403
+    not_on_case = desk.post(
+        "supervisor", f"/api/v1/complaints/{case['id']}/disclosures", {"department": "city-eco", "reason": "核实需要"}
+    )
+    assert not_on_case.status_code == 400
+    desk.ok(
+        "supervisor",
+        f"/api/v1/complaints/{case['id']}/disclosures",
+        {"department": "city-samr", "reason": "诉求人同意，需当面核实"},
+    )
+    revealed = desk.detail("samr.handler", case["id"])
+    assert revealed["identity_redacted"] is False and revealed["complainants"][0]["phone"] == "13912345678"
+    assert desk.detail("eco.handler", other["id"])["identity_redacted"] is True
+
+    log = desk.get("auditor", "/api/v1/audit-events?action=personal_data.read").get_json()
+    readers = {(event["actor_name"], event["target"]) for event in log}
+    assert ("triage", f"complaint:{case['id']}") in readers
+    assert ("samr.handler", f"complaint:{case['id']}") in readers
+    assert all(event["details"]["purpose"] for event in log)
+    assert not any(event["actor_name"] == "eco.handler" for event in log)
+    revealed_events = desk.get("auditor", "/api/v1/audit-events?action=identity.revealed").get_json()
+    assert revealed_events[0]["actor_name"] == "supervisor"
+
+
+def test_personal_data_is_encrypted_at_rest_and_found_by_phone(app: Flask, desk: Desk) -> None:
+    case = desk.register()["case"]
+    with app.app_context():
+        row = db.session.scalars(select(Complainant)).one()
+        stored = " ".join(str(value) for value in (row.name_encrypted, row.phone_encrypted, row.phone_hash))
+    assert "13912345678" not in stored and "刘建国" not in stored
+    assert row.enterprise_name == "示例食品有限公司"  # stays searchable in clear
+    found = desk.get("clerk", "/api/v1/complainants?phone=%2B86%20139-1234-5678").get_json()
+    assert found[0]["references"] == [case["reference"]]
+    assert found[0]["complainant"]["name"] == "刘建国"
+    log = desk.get("auditor", "/api/v1/audit-events?action=personal_data.read").get_json()
+    assert log[0]["actor_name"] == "clerk" and log[0]["details"]["purpose"] == "phone_lookup"
+
+
+def test_bad_identity_data_is_refused(desk: Desk) -> None:
+    bad_code = desk.post(
+        "clerk",
+        "/api/v1/complaints",
+        {
+            "channel": "walkin",
+            "title": "t",
+            "content": "c",
+            "respondent": "r",
+            "persons": [{"kind": "enterprise", "enterprise_name": "某公司", "credit_code": "91350100M000100Y44"}],
+        },
+    )
+    assert bad_code.status_code == 400 and bad_code.get_json()["code"] == "invalid_credit_code"
+    anonymous_with_name = desk.post(
+        "clerk",
+        "/api/v1/complaints",
+        {
+            "channel": "walkin",
+            "title": "t",
+            "content": "c",
+            "respondent": "r",
+            "confidentiality": "anonymous",
+            "persons": [{"kind": "individual", "name": "张三"}],
+        },
+    )
+    assert anonymous_with_name.get_json()["code"] == "anonymous_with_identity"
+    bad_id = desk.post(
+        "clerk",
+        "/api/v1/complaints",
+        {
+            "channel": "walkin",
+            "title": "t",
+            "content": "c",
+            "respondent": "r",
+            "persons": [{"kind": "individual", "name": "张三", "id_number": "110101199003070000"}],
+        },
+    )
+    assert bad_id.get_json()["code"] == "invalid_id_number"
+    naive_due = desk.post(
+        "clerk",
+        "/api/v1/complaints",
+        {
+            "channel": "hotline",
+            "title": "t",
+            "content": "c",
+            "respondent": "r",
+            "external_due_at": "2027-01-01T00:00:00",
+            "persons": [{"kind": "individual", "name": "张三"}],
+        },
+    )
+    assert naive_due.status_code == 400
+
+
+def test_query_code_is_stored_only_as_hash_and_reissue_voids_it(app: Flask, desk: Desk) -> None:
+    from api.settings import personal_data_cipher
+    from complaints.cases import Complaint
+    from complaints.intake import query_code_digest
+
+    registered = desk.register()
+    first = registered["query_code"]
+    second = desk.ok("triage", f"/api/v1/complaints/{registered['case']['id']}/query-code")["query_code"]
+    assert second != first
+    with app.app_context():
+        stored = db.session.scalars(select(Complaint.query_code_hash)).one()
+        cipher = personal_data_cipher()
+        assert stored == query_code_digest(cipher, second)
+        assert stored != query_code_digest(cipher, first) and first not in stored
