@@ -11,12 +11,25 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from sqlalchemy import event
 
+from channel import models as channel_models  # noqa: F401  (registers the channels' tables)
 from complaints import models  # noqa: F401  (registers every table)
 from complaints.database import db
 
 from . import auth, cli, docs, errors, settings, transaction
 from .config import Config, resolve_secrets
-from .views import audit_log, calendar, complaints, health, legs, notices, reference_data, staff_session, staff_users
+from .views import (
+    audit_log,
+    calendar,
+    complaints,
+    health,
+    hotline,
+    legs,
+    notices,
+    public,
+    reference_data,
+    staff_session,
+    staff_users,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 log = logging.getLogger("complaints")
@@ -31,6 +44,8 @@ BLUEPRINTS = (
     legs.blp,
     notices.blp,
     reference_data.blp,
+    public.blp,
+    hotline.blp,
 )
 
 

@@ -36,6 +36,12 @@ def case_context() -> CaseContext:
     return CaseContext.build(db.session, staff_actor(), utcnow(), personal_data_cipher())
 
 
+def system_context(label: str) -> CaseContext:
+    """The context of a channel acting on its own (a hotline push): no staff member, a named source."""
+    actor = StaffActor(id=None, name=label, ip_address=None, role="", department_id=None, label=label)
+    return CaseContext.build(db.session, actor, utcnow(), personal_data_cipher())
+
+
 def on_case(complaint_id: int, operation: Callable[[CaseContext, Complaint], T]) -> Complaint:
     """Load a case the actor may see, apply one domain operation to it, and return it."""
     ctx = case_context()

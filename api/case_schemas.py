@@ -204,6 +204,7 @@ class TimelineEventSchema(Schema):
     occurred_at = fields.DateTime()
     actor_label = fields.String()
     action = fields.String()
+    action_label = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     note = fields.String(allow_none=True)

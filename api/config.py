@@ -56,6 +56,8 @@ class Config:
     max_request_mb: int = 20
     log_level: str = "INFO"
     center_name: str = "法治监督中心"
+    public_base_url: str = "http://127.0.0.1:5000"
+    hotline_secret: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -88,6 +90,8 @@ class Config:
             max_request_mb=_int(env, "MAX_REQUEST_MB", 20, 1, 1024),
             log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             center_name=_text(env, "CENTER_NAME", "法治监督中心", 60),
+            public_base_url=_base_url(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"),
+            hotline_secret=_optional_secret(env.get("HOTLINE_SHARED_SECRET"), "HOTLINE_SHARED_SECRET"),
         )
 
 
@@ -165,6 +169,20 @@ def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> s
     if not value or len(value) > max_length:
         raise ConfigError(f"{name} must be 1..{max_length} characters")
     return value
+
+
+def _base_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise ConfigError("PUBLIC_BASE_URL must be an http:// or https:// URL")
+    return url.rstrip("/")
+
+
+def _optional_secret(raw: str | None, name: str) -> str | None:
+    if not raw:
+        return None
+    if len(raw) < 32:
+        raise ConfigError(f"{name} must be at least 32 characters")
+    return raw
 
 
 def _database_url(url: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .complainants import ComplaintParty
@@ -107,6 +107,14 @@ class Complaint(db.Model):  # type: ignore[name-defined]
             "recheck_status IS NULL OR recheck_status IN ('requested', 'concluded')", name="known_recheck_status"
         ),
         CheckConstraint("redo_count >= 0", name="redo_count_not_negative"),
+        Index(
+            "uq_complaint_channel_external_ref",
+            "channel",
+            "external_ref",
+            unique=True,
+            sqlite_where=text("external_ref IS NOT NULL"),
+            postgresql_where=text("external_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from .notices import Notice
 from .numbering import YearlyCounter
 from .outbox import OutboxMessage
 from .policies import DeadlinePolicy
+from .progress import LookupFailure
 from .staff import StaffSession, StaffUser
 from .taxonomy import Category, Domain
 from .timeline import TimelineEvent
@@ -35,6 +36,7 @@ __all__ = [
     "Extension",
     "FollowUp",
     "IdentityDisclosure",
+    "LookupFailure",
     "Notice",
     "OutboxMessage",
     "StaffSession",

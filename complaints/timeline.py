@@ -9,6 +9,45 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import DbSession, UTCDateTime, db
 
+ACTION_LABELS = {
+    "submitted": "已提交",
+    "accept": "已受理",
+    "reject": "不予受理",
+    "merge": "已并案处理",
+    "transfer": "已转送",
+    "withdraw": "已撤回",
+    "assign": "已交办承办单位",
+    "leg_sign": "承办单位已签收",
+    "extension_granted": "办理期限延长",
+    "lead_replied": "承办单位已答复",
+    "close": "已办结",
+    "follow_up": "回访",
+    "reopen": "重新办理",
+    "recheck_requested": "已申请复查",
+    "recheck_concluded": "复查已完成",
+    "clock_paused": "办理时限暂停",
+    "clock_resumed": "办理时限恢复",
+    "query_code_reissued": "查询码已重置",
+    "material_added": "已补充材料",
+}
+# Public events whose note is written for the complainant; other notes stay internal even on public events.
+NOTES_FOR_COMPLAINANT = frozenset(
+    {
+        "reject",
+        "merge",
+        "transfer",
+        "assign",
+        "extension_granted",
+        "close",
+        "follow_up",
+        "reopen",
+        "recheck_requested",
+        "recheck_concluded",
+        "query_code_reissued",
+        "material_added",
+    }
+)
+
 
 class TimelineEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "timeline_event"
@@ -24,6 +63,14 @@ class TimelineEvent(db.Model):  # type: ignore[name-defined]
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def public_note(self) -> str | None:
+        return self.note if self.action in NOTES_FOR_COMPLAINANT else None
 
 
 def events_for(session: DbSession, complaint_id: int, *, public_only: bool = False) -> list[TimelineEvent]:

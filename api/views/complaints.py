@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template
 from flask_smorest import Blueprint
+from markupsafe import Markup
+from marshmallow import Schema, fields, validate
 
+from channel import walkin
+from channel.receipt import qr_svg, receipt_lines, render_pdf
 from complaints import after_closure, handling, intake, supervision, triage_decisions
 from complaints.access import get_visible, read_identities, visible_complaints
 from complaints.case_views import CaseFilters, case_detail, search_cases
@@ -262,3 +266,33 @@ def document(complaint_id: int, kind: str) -> Any:
     identities = read_identities(db.session, personal_data_cipher(), actor, complaint, f"document:{kind}", now)
     doc = build_document(db.session, complaint, kind, identities, config().center_name)
     return render_template("documents/document.html", doc=doc)
+
+
+class ReceiptArgs(Schema):
+    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "html"]))
+
+
+@blp.route("/<int:complaint_id>/receipt", methods=["POST"])
+@blp.arguments(ReceiptArgs, location="query")
+@requires(Action.REGISTER_COMPLAINT)
+def receipt(args: dict[str, str], complaint_id: int) -> Any:
+    """Print (or reprint) the walk-in receipt: a new query code, valid from now on; the old one is void."""
+    ctx = case_context()
+    complaint = get_visible(ctx.session, ctx.actor, complaint_id)
+    settings = config()
+    issued = walkin.issue_receipt(
+        ctx, complaint, public_base_url=settings.public_base_url, center_name=settings.center_name
+    )
+    if args["format"] == "html":
+        html = render_template(
+            "documents/receipt.html",
+            receipt=issued,
+            lines=receipt_lines(issued),
+            qr=Markup(qr_svg(issued.progress_url)),  # noqa: S704 (an SVG we generate from our own URL)
+        )
+        response = Response(html, mimetype="text/html")
+    else:
+        response = Response(render_pdf(issued), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="receipt-{issued.reference}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,127 @@
+"""12345 work orders: signed pushes only, a replay refused, a retry idempotent, the deadline kept."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from channel.hotline import sign
+from complaints.cases import Complaint
+from complaints.database import db
+from complaints.outbox import OutboxMessage
+
+from .desk import Desk
+
+SECRET = "hotline-shared-secret-for-tests-0123456789"
+pytestmark = pytest.mark.parametrize("config_overrides", [{"hotline_secret": SECRET}])
+
+ORDER = {
+    "order_id": "12345-20261122-0042",
+    "title": "企业反映执法检查过于频繁",
+    "content": "一个月内被同一部门检查四次，每次内容相同。",
+    "respondent": "市生态环境局",
+    "deadline_at": "2026-12-01T18:00:00+08:00",
+    "caller": {"kind": "individual", "name": "孙丽", "phone": "13600136000"},
+    "platform_extra": "ignored",
+}
+
+
+def push(
+    client: FlaskClient,
+    order: dict[str, Any],
+    *,
+    secret: str = SECRET,
+    nonce: str | None = None,
+    timestamp: int | None = None,
+) -> Any:
+    body = json.dumps(order, ensure_ascii=False).encode()
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    nonce = nonce or secrets.token_hex(12)
+    headers = {
+        "X-Hotline-Timestamp": stamp,
+        "X-Hotline-Nonce": nonce,
+        "X-Hotline-Signature": sign(secret, stamp, nonce, body),
+        "Content-Type": "application/json",
+    }
+    return client.post("/api/hotline/v1/work-orders", data=body, headers=headers)
+
+
+def case_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Complaint)) or 0
+
+
+def test_a_signed_order_becomes_one_case_however_often_it_is_retried(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    first = push(client, ORDER)
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert body["reference"].startswith("FZ") and len(body["query_code"]) == 10 and body["duplicate"] is False
+    for _ in range(3):
+        retry = push(client, ORDER)
+        assert retry.status_code == 200
+        assert retry.get_json()["reference"] == body["reference"] and retry.get_json()["duplicate"] is True
+    assert case_count(app) == 1
+
+    with app.app_context():
+        case = db.session.scalars(select(Complaint)).one()
+        assert case.channel == "hotline" and case.external_ref == ORDER["order_id"]
+        case_id = case.id
+    detail = desk.detail("supervisor", case_id)
+    assert detail["case"]["external_due_at"].startswith("2026-12-01T10:00:00")
+    assert detail["complainants"][0]["name"] == "孙丽"
+    desk.ok("triage", f"/api/v1/complaints/{case_id}/accept")
+    with app.app_context():
+        hotline_events = db.session.scalars(
+            select(OutboxMessage.event).where(OutboxMessage.audience == "hotline")
+        ).all()
+    assert hotline_events == ["complaint.received", "complaint.accepted"]
+
+
+def test_bad_signatures_stale_timestamps_and_replays_are_refused(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    wrong_secret = push(client, ORDER, secret="another-secret-that-is-long-enough-000")
+    assert wrong_secret.status_code == 401 and wrong_secret.get_json()["code"] == "bad_signature"
+    stale = push(client, ORDER, timestamp=int(time.time()) - 301)
+    assert stale.status_code == 401 and stale.get_json()["code"] == "stale_timestamp"
+    assert push(client, ORDER, nonce="nonce-used-once-0001").status_code == 201
+    replay = push(client, {**ORDER, "order_id": "another"}, nonce="nonce-used-once-0001")
+    assert replay.status_code == 401 and replay.get_json()["code"] == "replayed_nonce"
+    tampered = client.post(
+        "/api/hotline/v1/work-orders",
+        data=b'{"order_id": "x"}',
+        headers={
+            "X-Hotline-Timestamp": str(int(time.time())),
+            "X-Hotline-Nonce": "abcdefgh12",
+            "X-Hotline-Signature": sign(SECRET, str(int(time.time())), "abcdefgh12", b'{"order_id": "y"}'),
+        },
+    )
+    assert tampered.status_code == 401
+    assert case_count(app) == 1
+
+
+def test_invalid_orders_are_400_and_anonymous_orders_keep_no_identity(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    missing = push(client, {"order_id": "x-1"})
+    assert missing.status_code == 400 and "title" in missing.get_json()["details"]
+    not_json = push(client, "not an object")  # type: ignore[arg-type]
+    assert not_json.status_code == 400
+    anonymous = push(client, {**ORDER, "order_id": "anon-1", "anonymous": True})
+    assert anonymous.status_code == 201
+    detail = desk.detail("supervisor", case_count(app) and _id_of(app, "anon-1"))
+    assert detail["case"]["confidentiality"] == "anonymous" and detail["complainants"] == []
+
+
+def _id_of(app: Flask, order_id: str) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Complaint.id).where(Complaint.external_ref == order_id)).one()
