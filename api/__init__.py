@@ -24,11 +24,13 @@ from .views import (
     health,
     hotline,
     legs,
+    miniprogram,
     notices,
     public,
     reference_data,
     staff_session,
     staff_users,
+    wechat_hooks,
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -46,6 +48,8 @@ BLUEPRINTS = (
     reference_data.blp,
     public.blp,
     hotline.blp,
+    miniprogram.blp,
+    wechat_hooks.blp,
 )
 
 

@@ -1,6 +1,7 @@
 """Default-deny access control for every endpoint, checked in one place.
 
-An endpoint is reachable only if its view is marked :func:`public` or names the action it performs with
+An endpoint is reachable only if its view is marked :func:`public`, is a mini-program view
+(:func:`miniprogram_user`, which needs a mini-program session), or names the staff action it performs with
 :func:`requires`; any other endpoint answers 403 to everyone. A staff request carries
 ``Authorization: Bearer <token>``; whether its role may perform the action is decided by
 :func:`complaints.permissions.is_allowed` and nothing else. Denials are audited and the audit row is committed
@@ -14,6 +15,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 
+from channel.accounts import MiniProgramAccount
+from channel.accounts import authenticate as authenticate_mp
 from complaints import audit
 from complaints.accounts import Actor
 from complaints.database import db, utcnow
@@ -33,6 +36,17 @@ def public(view: View) -> View:
     """Mark a view as reachable without logging in."""
     view.public = True  # type: ignore[attr-defined]
     return view
+
+
+def miniprogram_user(view: View) -> View:
+    """Mark a view as the mini-program's: it needs a mini-program session token, not a staff one."""
+    view.mp_user = True  # type: ignore[attr-defined]
+    return view
+
+
+def current_mp_account() -> MiniProgramAccount:
+    account: MiniProgramAccount = g.mp_account
+    return account
 
 
 def requires(action: Action) -> Callable[[View], View]:
@@ -75,6 +89,12 @@ def _enforce_access() -> Response | None:
     if token is None:
         return error_response(401, "unauthorized", "请先登录")
     now = utcnow()
+    if getattr(view, "mp_user", False):
+        try:
+            g.mp_account = authenticate_mp(db.session, token, now)
+        except AuthenticationFailed as error:
+            return domain_error_response(error)
+        return None
     try:
         g.staff_session = authenticate(db.session, token, policy=login_policy(), now=now)
     except AuthenticationFailed as error:

@@ -58,6 +58,11 @@ class Config:
     center_name: str = "法治监督中心"
     public_base_url: str = "http://127.0.0.1:5000"
     hotline_secret: str | None = None
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_event_token: str | None = None
+    max_upload_mb: int = 10
 
     @property
     def is_production(self) -> bool:
@@ -90,8 +95,13 @@ class Config:
             max_request_mb=_int(env, "MAX_REQUEST_MB", 20, 1, 1024),
             log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             center_name=_text(env, "CENTER_NAME", "法治监督中心", 60),
-            public_base_url=_base_url(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"),
+            public_base_url=_base_url(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000", "PUBLIC_BASE_URL"),
             hotline_secret=_optional_secret(env.get("HOTLINE_SHARED_SECRET"), "HOTLINE_SHARED_SECRET"),
+            wechat_appid=env.get("WECHAT_APPID") or None,
+            wechat_secret=env.get("WECHAT_SECRET") or None,
+            wechat_api_base=_base_url(env.get("WECHAT_API_BASE") or "https://api.weixin.qq.com", "WECHAT_API_BASE"),
+            wechat_event_token=env.get("WECHAT_EVENT_TOKEN") or None,
+            max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
         )
 
 
@@ -171,9 +181,9 @@ def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> s
     return value
 
 
-def _base_url(url: str) -> str:
+def _base_url(url: str, name: str) -> str:
     if not url.startswith(("http://", "https://")) or " " in url:
-        raise ConfigError("PUBLIC_BASE_URL must be an http:// or https:// URL")
+        raise ConfigError(f"{name} must be an http:// or https:// URL")
     return url.rstrip("/")
 
 

@@ -21,6 +21,7 @@ from complaints.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     TooManyAttempts,
 )
 
@@ -50,6 +51,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooManyAttempts: 429,
+    ServiceUnavailable: 503,
 }
 
 

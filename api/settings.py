@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+import redis
 from flask import Flask, current_app
+from wechatpy.session.redisstorage import RedisStorage
 
+from channel.token_store import DatabaseStorage
+from channel.uploads import UploadStore
+from channel.wechat import MiniProgramClient, WeChatSettings, WeChatUnavailable
 from complaints.crypto import PersonalDataCipher
+from complaints.database import db
 from complaints.sessions import LoginPolicy
 
 from .config import Config
@@ -24,6 +31,36 @@ def install(app: Flask, config: Config) -> None:
     )
     assert config.lookup_hash_key is not None
     app.extensions["complaints.cipher"] = PersonalDataCipher(config.data_encryption_keys, config.lookup_hash_key)
+
+
+def wechat_client() -> MiniProgramClient:
+    """The app's mini-program client (built once), or 503 when WeChat is not configured."""
+    client: MiniProgramClient | None = current_app.extensions.get("complaints.wechat")
+    if client is not None:
+        return client
+    settings = config()
+    if not settings.wechat_appid or not settings.wechat_secret:
+        raise WeChatUnavailable("未配置微信小程序（WECHAT_APPID / WECHAT_SECRET）", code="wechat_not_configured")
+    storage = (
+        RedisStorage(redis.Redis.from_url(settings.redis_url), prefix="complaints:wechat")
+        if settings.redis_url
+        else DatabaseStorage(db.engine)
+    )
+    client = MiniProgramClient(
+        WeChatSettings(settings.wechat_appid, settings.wechat_secret, settings.wechat_api_base), storage
+    )
+    current_app.extensions["complaints.wechat"] = client
+    return client
+
+
+def upload_store() -> UploadStore:
+    settings = config()
+    assert settings.secret_key is not None
+    return UploadStore(
+        directory=settings.data_dir / "uploads",
+        signing_key=hashlib.sha256(b"media-links:" + settings.secret_key.encode()).digest(),
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+    )
 
 
 def config() -> Config:

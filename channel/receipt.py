@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from complaints.errors import DomainError
+from complaints.errors import ServiceUnavailable
 
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
@@ -29,7 +29,7 @@ FONT_PATHS = (
 FONT_NAME = "WenQuanYiZenHei"
 
 
-class FontMissing(DomainError):
+class FontMissing(ServiceUnavailable):
     code = "cjk_font_missing"
     message = "服务器缺少中文字体（请安装 fonts-wqy-zenhei），暂无法生成PDF回执"
 

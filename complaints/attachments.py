@@ -1,4 +1,9 @@
-"""Attachment metadata. The files themselves live outside the web root under random names (intake issue)."""
+"""Attachment metadata. The files live outside the web root under random names (channel/uploads.py).
+
+An attachment is uploaded first (owned by the mini-program account that uploaded it, not yet on a case) and
+attached when the complaint or the supplementary material is filed. Images are checked by WeChat's
+mediaCheckAsync; the verdict flags the attachment for staff.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,21 @@ class Attachment(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint("size_bytes >= 0", name="size_not_negative"),
         CheckConstraint("uploaded_by IN ('complainant', 'center', 'department')", name="known_uploader"),
+        CheckConstraint("purpose IN ('evidence', 'authorization', 'licence', 'supplement')", name="known_purpose"),
+        CheckConstraint(
+            "media_check IS NULL OR media_check IN ('pending', 'unchecked', 'pass', 'review', 'risky')",
+            name="known_media_check",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    uploader_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mp_account.id", ondelete="SET NULL"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(14), default="evidence")
+    media_check: Mapped[str | None] = mapped_column(String(10))
+    media_trace_id: Mapped[str | None] = mapped_column(String(80), index=True)
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(80))

@@ -150,6 +150,8 @@ class Complaint(db.Model):  # type: ignore[name-defined]
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    owner_account_id: Mapped[int | None] = mapped_column(ForeignKey("mp_account.id"), index=True)
+    content_flag: Mapped[str | None] = mapped_column(String(10))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (a concurrent change is a 409, not a lost update)

@@ -44,6 +44,13 @@ class AuthenticationFailed(DomainError):
     message = "身份验证失败"
 
 
+class ServiceUnavailable(DomainError):
+    """Something we depend on (WeChat, a font, a provider) is missing or down; the request may be retried."""
+
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后再试"
+
+
 class TooManyAttempts(DomainError):
     code = "too_many_requests"
     message = "请求过于频繁，请稍后再试"

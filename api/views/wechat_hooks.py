@@ -1,0 +1,59 @@
+"""What WeChat's servers call: signed media links for mediaCheckAsync, and the message push (events)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, request, send_file
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.utils import check_signature
+
+from channel.miniprogram import apply_media_verdict
+from complaints.attachments import Attachment
+from complaints.database import db, utcnow
+from complaints.errors import AuthenticationFailed, NotFound, ServiceUnavailable
+
+from ..auth import public
+from ..settings import config, upload_store
+
+blp = Blueprint("wechat_hooks", __name__, description="微信服务器回调")
+
+
+@blp.route("/api/media/<storage_key>", methods=["GET"])
+@public
+def media(storage_key: str) -> Any:
+    """An uploaded file behind a signed, expiring link (only ever handed to WeChat's media check)."""
+    path = upload_store().open_signed(storage_key, request.args.get("e", ""), request.args.get("s", ""), utcnow())
+    attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == storage_key))
+    if attachment is None:
+        raise NotFound("链接无效或已过期", code="file_not_found")
+    response = send_file(path, mimetype=attachment.content_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/api/wechat/events", methods=["GET", "POST"])
+@public
+def events() -> Any:
+    """The message push URL: GET answers WeChat's URL check, POST receives events (JSON format)."""
+    token = config().wechat_event_token
+    if not token:
+        raise ServiceUnavailable("未配置微信消息推送 Token", code="wechat_not_configured")
+    try:
+        check_signature(
+            token, request.args.get("signature", ""), request.args.get("timestamp", ""), request.args.get("nonce", "")
+        )
+    except InvalidSignatureException:
+        raise AuthenticationFailed("签名校验失败", code="bad_signature") from None
+    if request.method == "GET":
+        return Response(request.args.get("echostr", ""), mimetype="text/plain")
+    try:
+        event = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        event = {}
+    if event.get("Event") == "wxa_media_check" and event.get("trace_id"):
+        apply_media_verdict(db.session, str(event["trace_id"]), str((event.get("result") or {}).get("suggest", "")))
+    return Response("success", mimetype="text/plain")

@@ -1,0 +1,319 @@
+"""The mini-program journey through our API, with wechatpy talking to a local fake WeChat server."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from complaints.attachments import Attachment
+from complaints.cases import Complaint
+from complaints.database import db
+
+from .desk import Desk
+from .fake_wechat import FakeWeChat
+
+EVENT_TOKEN = "event-push-token"
+LICENCE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def fake_wechat() -> Iterator[FakeWeChat]:
+    server = FakeWeChat().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config_overrides(fake_wechat: FakeWeChat) -> dict[str, Any]:
+    return {
+        "wechat_appid": fake_wechat.appid,
+        "wechat_secret": fake_wechat.secret,
+        "wechat_api_base": fake_wechat.base_url,
+        "wechat_event_token": EVENT_TOKEN,
+    }
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class Phone:
+    """The mini-program on a phone: logs in with a wx.login code and calls our API with its token."""
+
+    def __init__(self, client: FlaskClient, user: str) -> None:
+        self.client, self.user, self.logins = client, user, 0
+        self.session = self.log_in()
+        self.headers = {"Authorization": f"Bearer {self.session['token']}"}
+
+    def log_in(self) -> dict[str, Any]:
+        self.logins += 1
+        response = self.client.post("/api/mp/v1/session", json={"code": f"{self.user}:{self.logins}"})
+        assert response.status_code == 201, response.get_json()
+        body: dict[str, Any] = response.get_json()
+        return body
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.client.post(f"/api/mp/v1{path}", json=body or {}, headers=self.headers)
+
+    def get(self, path: str) -> Any:
+        return self.client.get(f"/api/mp/v1{path}", headers=self.headers)
+
+    def upload(self, data: bytes, name: str, purpose: str = "evidence") -> Any:
+        return self.client.post(
+            "/api/mp/v1/attachments",
+            headers=self.headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), name), "purpose": purpose},
+        )
+
+    def ready(self) -> Phone:
+        assert self.post("/consents/privacy", {"version": self.session["privacy_notice_version"]}).status_code == 204
+        return self
+
+
+def enterprise_filing(attachment_ids: list[int], **overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "执法人员对小额标签瑕疵顶格罚款",
+        "content": "我公司预包装食品标签字号偏小，执法人员未责令改正即处以顶格罚款。",
+        "respondent": "市市场监督管理局",
+        "category_hint": "arbitrary-fines",
+        "persons": [
+            {
+                "kind": "enterprise",
+                "name": "刘建国",
+                "enterprise_name": "示例食品有限公司",
+                "credit_code": "91350100M000100Y43",
+            }
+        ],
+        "attachment_ids": attachment_ids,
+        **overrides,
+    }
+
+
+def event_query(token: str = EVENT_TOKEN) -> str:
+    timestamp, nonce = str(int(time.time())), "nonce123"
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 (WeChat's scheme)
+    return f"signature={signature}&timestamp={timestamp}&nonce={nonce}"
+
+
+def test_the_whole_mini_program_journey(app: Flask, client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat) -> None:
+    phone = Phone(client, "alice")
+    assert "session_key" not in str(phone.session) and "SESSION_KEY" not in str(phone.session)
+    assert phone.session["privacy_accepted"] is False
+    assert fake_wechat.calls("/sns/jscode2session") and fake_wechat.calls("/cgi-bin/stable_token")
+    assert not fake_wechat.calls("/cgi-bin/token")
+
+    photo = phone.upload(png(), "scene.png").get_json()
+    licence = phone.upload(LICENCE_PDF, "licence.pdf", purpose="licence").get_json()
+    refused = phone.post("/complaints", enterprise_filing([photo["id"], licence["id"]]))
+    assert refused.status_code == 403 and refused.get_json()["code"] == "privacy_not_accepted"
+    phone.ready()
+    assert phone.post("/phone", {"code": "phone:13912345678"}).get_json() == {"phone_bound": True}
+    disguised = phone.upload(b"just text, not an image", "photo.jpg")
+    assert disguised.status_code == 400 and disguised.get_json()["code"] == "unsupported_file_type"
+
+    filed = phone.post("/complaints", enterprise_filing([photo["id"], licence["id"]]))
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    assert case["reference"].startswith("FZ") and len(case["query_code"]) == 10
+    check = fake_wechat.calls("/wxa/msg_sec_check")[-1].body
+    assert (
+        check["version"] == 2 and check["openid"] == FakeWeChat.openid_for("alice") and "顶格罚款" in check["content"]
+    )
+    media = fake_wechat.calls("/wxa/media_check_async")
+    assert len(media) == 1 and media[0].body["version"] == 2  # the image only, not the PDF
+    media_url = urlsplit(media[0].body["media_url"])
+    fetched = client.get(f"{media_url.path}?{media_url.query}")
+    assert fetched.status_code == 200 and fetched.data == png()
+    assert client.get(f"{media_url.path}?{media_url.query.replace('s=', 's=0')}").status_code == 404
+
+    with app.app_context():
+        image = db.session.scalars(select(Attachment).where(Attachment.content_type == "image/png")).one()
+        trace_id = image.media_trace_id
+        stored = image.storage_key
+    assert trace_id and "scene" not in stored
+    event = fake_wechat.media_check_event(str(trace_id), "risky")
+    assert client.post(f"/api/wechat/events?{event_query('wrong')}", json=event).status_code == 401
+    assert client.post(f"/api/wechat/events?{event_query()}", json=event).get_data(as_text=True) == "success"
+    with app.app_context():
+        flagged = db.session.scalars(select(Attachment).where(Attachment.media_trace_id == trace_id)).one()
+        assert flagged.flagged and flagged.media_check == "risky"
+        owner = db.session.scalars(select(Complaint)).one()
+        assert owner.owner_account_id is not None and owner.channel == "miniprogram"
+    detail = desk.detail("triage", case["id"])
+    assert detail["complainants"][0]["phone"] == "13912345678"  # the bound phone, for the center only
+
+    mine = phone.get("/complaints").get_json()
+    assert [c["reference"] for c in mine] == [case["reference"]]
+    progress = phone.get(f"/complaints/{case['id']}").get_json()
+    assert progress["status_label"] == "待受理" and progress["timeline"][0]["action_label"] == "已提交"
+    more = phone.upload(png(), "more.png", purpose="supplement").get_json()
+    assert (
+        phone.post(
+            f"/complaints/{case['id']}/materials", {"text": "补充罚款单照片", "attachment_ids": [more["id"]]}
+        ).status_code
+        == 204
+    )
+
+    url = f"/api/v1/complaints/{case['id']}"
+    desk.ok("triage", f"{url}/accept", {"note": "内部：与另案相关"})
+    state = desk.ok("triage", f"{url}/assign", {"lead_department": "city-samr"})
+    leg = state["legs"][0]["id"]
+    desk.ok("samr.handler", f"{url}/legs/{leg}/sign")
+    desk.ok("samr.handler", f"{url}/legs/{leg}/reply", {"reply": "已撤销处罚"})
+    desk.ok("triage", f"{url}/review")
+    desk.ok("supervisor", f"{url}/close", {"conclusion": "处罚已撤销，罚款已退还。"})
+    progress = phone.get(f"/complaints/{case['id']}").get_json()
+    assert progress["status"] == "closed" and progress["conclusion"] == "处罚已撤销，罚款已退还。"
+    assert "内部" not in str(progress)
+    actions = [event["action_label"] for event in progress["timeline"]]
+    assert "已补充材料" in actions and "已办结" in actions
+    reply = phone.get(f"/complaints/{case['id']}/documents/reply")
+    assert reply.status_code == 200 and "答复意见书" in reply.get_data(as_text=True)
+
+    assert (
+        phone.post(f"/complaints/{case['id']}/rating", {"outcome": "dissatisfied", "comment": "未到账"}).status_code
+        == 204
+    )
+    assert desk.detail("supervisor", case["id"])["case"]["redo_count"] == 1
+    redo = desk.detail("supervisor", case["id"])["case"]["legs"][-1]["id"]
+    desk.ok("samr.handler", f"{url}/legs/{redo}/sign")
+    desk.ok("samr.handler", f"{url}/legs/{redo}/reply", {"reply": "已到账"})
+    desk.ok("triage", f"{url}/review")
+    desk.ok("supervisor", f"{url}/close", {"conclusion": "罚款已到账。"})
+    assert phone.post(f"/complaints/{case['id']}/rating", {"outcome": "satisfied"}).status_code == 204
+    assert phone.post(f"/complaints/{case['id']}/recheck", {"reason": "对处理过程有意见"}).status_code == 204
+    assert desk.detail("supervisor", case["id"])["case"]["recheck_status"] == "requested"
+
+    grants = phone.post("/subscriptions", {"template_ids": ["tmpl-accepted", "tmpl-replied", "tmpl-replied"]})
+    assert grants.get_json() == {"unspent": {"tmpl-accepted": 1, "tmpl-replied": 2}}
+
+    other = Phone(client, "bob").ready()
+    assert other.get(f"/complaints/{case['id']}").status_code == 404
+    assert other.get("/complaints").get_json() == []
+
+
+def test_login_errors_are_clear(client: FlaskClient, fake_wechat: FakeWeChat) -> None:
+    expected = {
+        "bad": (401, "wx_invalid_code"),
+        "limited": (429, "wx_rate_limited"),
+        "blocked": (403, "wx_user_blocked"),
+    }
+    for code, (status, error) in expected.items():
+        response = client.post("/api/mp/v1/session", json={"code": code})
+        assert (response.status_code, response.get_json()["code"]) == (status, error)
+    assert client.post("/api/mp/v1/session", json={"code": "carol:1"}).status_code == 201
+    reused = client.post("/api/mp/v1/session", json={"code": "carol:1"})
+    assert reused.status_code == 401 and reused.get_json()["code"] == "wx_invalid_code"
+    assert client.get("/api/mp/v1/complaints", headers={"Authorization": "Bearer nope"}).status_code == 401
+    fake_wechat.stop()
+    down = client.post("/api/mp/v1/session", json={"code": "carol:2"})
+    assert down.status_code == 503 and down.get_json()["code"] == "wechat_unavailable"
+
+
+def test_text_checks_consents_and_authorization(app: Flask, client: FlaskClient, desk: Desk) -> None:
+    phone = Phone(client, "dave").ready()
+    licence = phone.upload(LICENCE_PDF, "licence.pdf", purpose="licence").get_json()
+    risky = phone.post("/complaints", enterprise_filing([licence["id"]], content="这里有违禁内容"))
+    assert risky.status_code == 400 and risky.get_json()["code"] == "content_risky"
+    no_licence = phone.post("/complaints", enterprise_filing([]))
+    assert no_licence.status_code == 400 and no_licence.get_json()["code"] == "authorization_required"
+    with_id = {
+        "title": "t",
+        "content": "c",
+        "respondent": "r",
+        "persons": [{"kind": "individual", "name": "张三", "id_number": "11010519491231002X"}],
+    }
+    assert phone.post("/complaints", with_id).get_json()["code"] == "id_number_consent_required"
+    assert phone.post("/consents/id-number").status_code == 204
+    assert phone.post("/complaints", with_id).status_code == 201
+    review = phone.post("/complaints", enterprise_filing([licence["id"]], content="内容待审核：待审"))
+    assert review.status_code == 201
+    with app.app_context():
+        flags = db.session.scalars(select(Complaint.content_flag).order_by(Complaint.id)).all()
+    assert flags == [None, "review"]
+
+
+def test_anonymous_filing_is_reachable_only_by_its_query_code(app: Flask, client: FlaskClient, desk: Desk) -> None:
+    phone = Phone(client, "erin").ready()
+    photo = phone.upload(png(), "p.png").get_json()
+    filed = phone.post(
+        "/complaints",
+        {
+            "title": "匿名反映索要好处费",
+            "content": "执法人员暗示缴纳协调费。",
+            "respondent": "某市场监管所",
+            "anonymous": True,
+            "attachment_ids": [photo["id"]],
+        },
+    ).get_json()
+    assert filed["id"] is None and len(filed["query_code"]) == 10
+    assert phone.get("/complaints").get_json() == []
+    with app.app_context():
+        case = db.session.scalars(select(Complaint)).one()
+        attachment = db.session.scalars(select(Attachment)).one()
+        assert case.owner_account_id is None and case.parties == [] and attachment.uploader_account_id is None
+        case_id = case.id
+    assert phone.get(f"/complaints/{case_id}").status_code == 404
+    found = client.post(
+        "/api/public/v1/progress", json={"reference": filed["reference"], "query_code": filed["query_code"]}
+    )
+    assert found.status_code == 200 and found.get_json()["status"] == "submitted"
+    assert desk.detail("triage", case_id)["complainants"] == []
+
+
+def test_the_access_token_is_shared_between_processes(
+    app: Flask, client: FlaskClient, fake_wechat: FakeWeChat, config_overrides: dict[str, Any], tmp_path: Any
+) -> None:
+    from api import create_app
+
+    from .conftest import make_config
+
+    second = create_app(make_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], **config_overrides))
+    Phone(client, "frank")
+    Phone(second.test_client(), "grace")
+    assert fake_wechat.tokens_issued == 1
+    assert len(fake_wechat.calls("/cgi-bin/stable_token")) == 1
+    with second.app_context():
+        db.engine.dispose()
+
+
+def test_the_access_token_is_shared_through_redis(
+    app: Flask, fake_wechat: FakeWeChat, config_overrides: dict[str, Any], tmp_path: Any
+) -> None:
+    import redis
+
+    from api import create_app
+
+    from .conftest import make_config
+    from .services import REDIS_URL, redis_problem, require
+
+    require("Redis", redis_problem())
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    apps = [
+        create_app(
+            make_config(
+                tmp_path / str(i), app.config["SQLALCHEMY_DATABASE_URI"], redis_url=REDIS_URL, **config_overrides
+            )
+        )
+        for i in range(2)
+    ]
+    for index, other in enumerate(apps):
+        Phone(other.test_client(), f"henry{index}")
+    assert fake_wechat.tokens_issued == 1
+    assert redis.Redis.from_url(REDIS_URL).keys("complaints:wechat:*")
+    for other in apps:
+        with other.app_context():
+            db.engine.dispose()
