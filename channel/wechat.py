@@ -7,6 +7,7 @@ mediaCheckAsync v2.
 from __future__ import annotations
 
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
 from complaints.errors import AuthenticationFailed, DomainError, PermissionDenied, ServiceUnavailable, TooManyAttempts
+
+LOCAL_TOKEN_MARGIN = 300
 
 
 class WeChatUnavailable(ServiceUnavailable):
@@ -37,6 +40,21 @@ class MiniProgramClient(WeChatClient):
         self.base = settings.api_base.rstrip("/") + "/"
         self.API_BASE_URL = self.base + "cgi-bin/"
         self.wxa.API_BASE_URL = self.base
+        self._local_token: tuple[str | None, float] = (None, 0.0)
+        # Read proxy settings from the environment once, not on every request (requests would rescan os.environ).
+        self._http.proxies = urllib.request.getproxies()
+        self._http.trust_env = False
+
+    @property
+    def access_token(self) -> str:
+        """The token from this process's memory while it has more than five minutes left, else from the shared
+        store (which fetches a stable token when it has none): saves two store reads on every WeChat call."""
+        cached, valid_until = self._local_token
+        if cached is not None and time.time() < valid_until:
+            return cached
+        token: str = super().access_token
+        self._local_token = (token, (self.expires_at or 0) - LOCAL_TOKEN_MARGIN)
+        return token
 
     def fetch_access_token(self) -> dict[str, Any]:
         """The stable token: the same token for every caller while it is valid, so processes never evict each
@@ -58,6 +76,7 @@ class MiniProgramClient(WeChatClient):
         expires_in = int(result.get("expires_in", 7200))
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
+        self._local_token = (None, 0.0)
         return result
 
 
