@@ -287,9 +287,24 @@ class CaseDetailSchema(CaseStateSchema):
     conclusion = fields.String(allow_none=True)
     recheck_reason = fields.String(allow_none=True)
     recheck_conclusion = fields.String(allow_none=True)
+    content_flag = fields.String(
+        allow_none=True, metadata={"description": "review: WeChat's text check asks for a look"}
+    )
     submitted_at = fields.DateTime()
     accepted_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    original_name = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    purpose = fields.String()
+    uploaded_by = fields.String()
+    flagged = fields.Boolean()
+    media_check = fields.String(allow_none=True)
+    created_at = fields.DateTime()
 
 
 class CaseDetailEnvelopeSchema(Schema):
@@ -302,6 +317,7 @@ class CaseDetailEnvelopeSchema(Schema):
     extensions = fields.List(fields.Nested(ExtensionSchema))
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
     disclosures = fields.List(fields.Nested(DisclosureSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
 class QueryCodeSchema(Schema):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from .access import is_center, read_identities, search_filter, visible_complaints
+from .attachments import Attachment
 from .cases import Complaint
 from .complainants import Identity
 from .crypto import PersonalDataCipher
@@ -70,6 +71,7 @@ class CaseDetail:
     extensions: list[Extension]
     follow_ups: list[FollowUp]
     disclosures: list[IdentityDisclosure]
+    attachments: list[Attachment]
     now: datetime
 
 
@@ -137,5 +139,20 @@ def case_detail(
         )
         if center
         else [],
+        attachments=visible_attachments(session, actor, complaint, identity_visible=identities is not None),
         now=now,
     )
+
+
+IDENTIFYING_PURPOSES = ("authorization", "licence")
+
+
+def visible_attachments(
+    session: DbSession, actor: StaffActor, complaint: Complaint, *, identity_visible: bool
+) -> list[Attachment]:
+    """A department does not see the authorization letter or licence (they name the complainant) unless the
+    identity was revealed to it."""
+    attachments = session.scalars(
+        select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
+    )
+    return [a for a in attachments if identity_visible or is_center(actor) or a.purpose not in IDENTIFYING_PURPOSES]

@@ -317,3 +317,23 @@ def test_the_access_token_is_shared_through_redis(
     for other in apps:
         with other.app_context():
             db.engine.dispose()
+
+
+def test_staff_see_flags_and_departments_never_get_identifying_attachments(
+    client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "ivy").ready()
+    photo = phone.upload(png(), "scene.png").get_json()
+    licence = phone.upload(LICENCE_PDF, "licence.pdf", purpose="licence").get_json()
+    case = phone.post("/complaints", enterprise_filing([photo["id"], licence["id"]], content="内容待审")).get_json()
+    url = f"/api/v1/complaints/{case['id']}"
+    center = desk.detail("triage", case["id"])
+    assert center["case"]["content_flag"] == "review"
+    assert {a["purpose"] for a in center["attachments"]} == {"evidence", "licence"}
+    assert desk.get("triage", f"{url}/attachments/{licence['id']}").data == LICENCE_PDF
+    desk.ok("triage", f"{url}/accept")
+    desk.ok("triage", f"{url}/assign", {"lead_department": "city-samr"})
+    department = desk.detail("samr.handler", case["id"])
+    assert [a["purpose"] for a in department["attachments"]] == ["evidence"]
+    assert desk.get("samr.handler", f"{url}/attachments/{licence['id']}").status_code == 404
+    assert desk.get("samr.handler", f"{url}/attachments/{photo['id']}").data == png()

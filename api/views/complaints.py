@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template
+from flask import Response, render_template, send_file
 from flask_smorest import Blueprint
 from markupsafe import Markup
 from marshmallow import Schema, fields, validate
@@ -45,7 +45,7 @@ from ..case_schemas import (
     SupervisionArgs,
     TransferArgs,
 )
-from ..settings import config, personal_data_cipher
+from ..settings import config, personal_data_cipher, upload_store
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="案件")
 
@@ -294,5 +294,22 @@ def receipt(args: dict[str, str], complaint_id: int) -> Any:
     else:
         response = Response(render_pdf(issued), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="receipt-{issued.reference}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/<int:complaint_id>/attachments/<int:attachment_id>", methods=["GET"])
+@requires(Action.VIEW_COMPLAINTS)
+def attachment(complaint_id: int, attachment_id: int) -> Any:
+    """Download an attachment the actor may see (departments never get identifying ones unless revealed)."""
+    actor, now = staff_actor(), utcnow()
+    complaint = get_visible(db.session, actor, complaint_id)
+    detail = case_detail(db.session, personal_data_cipher(), actor, complaint, now)
+    found = next((a for a in detail.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    response = send_file(
+        upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
