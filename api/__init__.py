@@ -14,6 +14,7 @@ from sqlalchemy import event
 from channel import models as channel_models  # noqa: F401  (registers the channels' tables)
 from complaints import models  # noqa: F401  (registers every table)
 from complaints.database import db
+from notifications import models as notification_models  # noqa: F401
 
 from . import auth, cli, docs, errors, settings, transaction
 from .config import Config, resolve_secrets
@@ -21,6 +22,7 @@ from .views import (
     audit_log,
     calendar,
     complaints,
+    deliveries,
     health,
     hotline,
     legs,
@@ -50,6 +52,7 @@ BLUEPRINTS = (
     hotline.blp,
     miniprogram.blp,
     wechat_hooks.blp,
+    deliveries.blp,
 )
 
 

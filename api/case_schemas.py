@@ -307,6 +307,17 @@ class AttachmentSchema(Schema):
     created_at = fields.DateTime()
 
 
+class DeliveryStateSchema(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    audience = fields.String()
+    status = fields.String()
+    channel = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
+
+
 class CaseDetailEnvelopeSchema(Schema):
     case = fields.Function(lambda d: CaseDetailSchema().dump(d.complaint))
     identity_redacted = fields.Boolean()
@@ -318,6 +329,7 @@ class CaseDetailEnvelopeSchema(Schema):
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
     disclosures = fields.List(fields.Nested(DisclosureSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
+    deliveries = fields.List(fields.Nested(DeliveryStateSchema))
 
 
 class QueryCodeSchema(Schema):

@@ -20,8 +20,9 @@ from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
 from complaints.permissions import Role
 from complaints.staff import StaffUser
+from notifications.relay import EmbeddedRunner
 
-from .settings import config, personal_data_cipher
+from .settings import config, personal_data_cipher, senders
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a first start.")
@@ -126,6 +127,9 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if config().redis_url is None:
+        EmbeddedRunner(db.engine, senders()).start()
+        log.info("no REDIS_URL: the outbox is relayed in this process")
     log.info("serving on http://%s:%d/", host, port)
     waitress_serve(app, host=host, port=port, threads=threads)
 

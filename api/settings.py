@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import redis
+import requests
 from flask import Flask, current_app
 from wechatpy.session.redisstorage import RedisStorage
 
@@ -15,6 +16,7 @@ from channel.wechat import MiniProgramClient, WeChatSettings, WeChatUnavailable
 from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
+from notifications.senders import FileSms, HotlineCallback, Senders
 
 from .config import Config
 
@@ -51,6 +53,20 @@ def wechat_client() -> MiniProgramClient:
     )
     current_app.extensions["complaints.wechat"] = client
     return client
+
+
+def senders() -> Senders:
+    """How the outbox reaches people, from the configuration (built once per app)."""
+    built: Senders | None = current_app.extensions.get("complaints.senders")
+    if built is not None:
+        return built
+    settings = config()
+    hotline = None
+    if settings.hotline_callback_url and settings.hotline_secret:
+        hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, requests.Session())
+    built = Senders(personal_data_cipher(), FileSms(settings.data_dir / "sms-outbox.jsonl"), hotline)
+    current_app.extensions["complaints.senders"] = built
+    return built
 
 
 def upload_store() -> UploadStore:

@@ -25,6 +25,7 @@ from .follow_ups import FollowUp
 from .legs import Extension
 from .machine import StaffActor
 from .notices import Notice
+from .outbox import OutboxMessage
 from .taxonomy import Category
 from .timeline import TimelineEvent
 
@@ -72,6 +73,7 @@ class CaseDetail:
     follow_ups: list[FollowUp]
     disclosures: list[IdentityDisclosure]
     attachments: list[Attachment]
+    deliveries: list[OutboxMessage]
     now: datetime
 
 
@@ -140,6 +142,13 @@ def case_detail(
         if center
         else [],
         attachments=visible_attachments(session, actor, complaint, identity_visible=identities is not None),
+        deliveries=list(
+            session.scalars(
+                select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id).order_by(OutboxMessage.id)
+            )
+        )
+        if center
+        else [],
         now=now,
     )
 

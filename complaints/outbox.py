@@ -1,7 +1,6 @@
 """The outbox: messages to send, written in the same transaction as the change that causes them.
 
-:func:`enqueue` is the only writer. Delivery (claiming, retries, dead letters) belongs to the workers issue;
-until then rows wait as ``pending``. Payloads carry the reference and statuses, never the complaint's text or
+:func:`enqueue` is the only writer; ``notifications/delivery.py`` claims, sends, retries and dead-letters. Payloads carry the reference and statuses, never the complaint's text or
 anyone's personal data.
 """
 
@@ -25,6 +24,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'dead')", name="known_status"),
         CheckConstraint("audience <> 'department' OR department_id IS NOT NULL", name="department_named"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("status <> 'sending' OR claimed_until IS NOT NULL", name="sending_is_claimed"),
         Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
@@ -40,6 +40,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel: Mapped[str | None] = mapped_column(String(12))
 
 
 def enqueue(

@@ -65,6 +65,7 @@ class Action(StrEnum):
     ISSUE_NOTICE = "notice.issue"
     VIEW_NOTICES = "notice.view"
     REPLY_NOTICE = "notice.reply"
+    MANAGE_DELIVERIES = "delivery.manage"
     SIGN_LEG = "leg.sign"
     REPLY_LEG = "leg.reply"
     OBJECT_LEG = "leg.object"
@@ -91,6 +92,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REVEAL_IDENTITY: frozenset({Role.SUPERVISOR}),
     Action.VIEW_NOTICES: _CASE_WORKERS,
     Action.REPLY_NOTICE: DEPARTMENT_ROLES,
+    Action.MANAGE_DELIVERIES: frozenset({Role.SUPERVISOR, Role.TRIAGE_OFFICER}),
     Action.REGISTER_COMPLAINT: frozenset({Role.INTAKE_CLERK, Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.TRIAGE_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.ASSIGN_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),

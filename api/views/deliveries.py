@@ -1,0 +1,59 @@
+"""Delivery state of the outbox for staff: what failed or was dead-lettered, and resending it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from complaints.database import db, utcnow
+from complaints.outbox import OutboxMessage
+from complaints.permissions import Action
+from notifications.delivery import resend
+
+from ..auth import requires
+
+blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="消息投递")
+
+
+class DeliveryQueryArgs(Schema):
+    status = fields.String(
+        load_default="dead", validate=validate.OneOf(["pending", "sending", "sent", "failed", "dead"])
+    )
+    complaint_id = fields.Integer(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    audience = fields.String()
+    complaint_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    channel = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(DeliveryQueryArgs, location="query")
+@blp.response(200, DeliverySchema(many=True))
+@requires(Action.MANAGE_DELIVERIES)
+def list_deliveries(args: dict[str, Any]) -> Any:
+    query = select(OutboxMessage).where(OutboxMessage.status == args["status"])
+    if args["complaint_id"] is not None:
+        query = query.where(OutboxMessage.complaint_id == args["complaint_id"])
+    return db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(args["limit"])).all()
+
+
+@blp.route("/<int:message_id>/resend", methods=["POST"])
+@blp.response(200, DeliverySchema)
+@requires(Action.MANAGE_DELIVERIES)
+def resend_message(message_id: int) -> Any:
+    return resend(db.session, message_id, utcnow())  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""Delivering the outbox: claim a row, call its sender, record the outcome.
+
+The rows are the record; queues only say "look at the outbox now". A row is claimed with one conditional
+UPDATE (``status`` still deliverable and no live claim), committed before any provider is called, so two
+workers never both send it. A claim carries a lease: a worker that dies mid-delivery leaves a ``sending`` row
+whose lease runs out, and the next relay claims it again. Failures are retried on an explicit backoff
+schedule; after the last attempt the row is dead-lettered, visible to staff, who may resend it.
+
+The one window no code can close: a crash after the provider accepted a message and before we recorded it.
+That row is sent again when its lease expires (at-least-once); everything outside that window is sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from complaints.errors import InvalidInput, NotFound
+from complaints.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = timedelta(minutes=2)
+
+
+class DeliveryError(Exception):
+    """A sender could not deliver. ``permanent`` errors are dead-lettered at once (retrying cannot help)."""
+
+    def __init__(self, detail: str, *, permanent: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.permanent = permanent
+
+
+Sender = Callable[[Session, OutboxMessage], str]
+"""Delivers one message and answers which channel carried it ('wechat', 'sms', 'in_app' …)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int
+    status: str
+    channel: str | None = None
+    error: str | None = None
+
+
+def deliverable(now: datetime):  # type: ignore[no-untyped-def]
+    """Rows a relay should look at: new, due for a retry, or claimed by a worker whose lease ran out."""
+    return or_(
+        OutboxMessage.status == "pending",
+        (OutboxMessage.status == "failed") & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
+    )
+
+
+def due_message_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    query = select(OutboxMessage.id).where(deliverable(now)).order_by(OutboxMessage.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def claim(session: Session, message_id: int, now: datetime) -> bool:
+    """Take the row for this worker; False when someone else holds it or it no longer needs sending."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, deliverable(now))
+        .values(status="sending", claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def deliver(session: Session, message_id: int, send: Sender, now: Callable[[], datetime]) -> Outcome | None:
+    """Claim, send, record. Idempotent: a row already sent (or held by another worker) is left alone."""
+    if not claim(session, message_id, now()):
+        return None
+    message = session.get(OutboxMessage, message_id)
+    assert message is not None
+    try:
+        channel = send(session, message)
+    except DeliveryError as error:
+        return _failed(session, message, error, now())
+    except Exception as error:  # a sender bug must not leave the row claimed until its lease runs out
+        log.exception("sender crashed on outbox message %s", message_id)
+        return _failed(session, message, DeliveryError(f"internal error: {type(error).__name__}"), now())
+    message.status, message.channel, message.sent_at = "sent", channel, now()
+    message.claimed_until, message.last_error = None, None
+    session.commit()
+    return Outcome(message_id, "sent", channel)
+
+
+def resend(session: Session, message_id: int, now: datetime) -> OutboxMessage:
+    """A staff member sends a dead-lettered (or failed) message again, with a fresh set of attempts."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("消息不存在", code="message_not_found")
+    if message.status not in ("dead", "failed"):
+        raise InvalidInput("只能重发发送失败的消息", code="not_failed")
+    message.status, message.attempts, message.next_attempt_at, message.claimed_until = "pending", 0, now, None
+    return message
+
+
+def _failed(session: Session, message: OutboxMessage, error: DeliveryError, now: datetime) -> Outcome:
+    dead = error.permanent or message.attempts >= MAX_ATTEMPTS
+    message.status = "dead" if dead else "failed"
+    message.last_error = error.detail[:2000]
+    message.claimed_until = None
+    if not dead:
+        message.next_attempt_at = now + BACKOFF[message.attempts - 1]
+    session.commit()
+    log.warning("outbox message %s %s after attempt %s", message.id, message.status, message.attempts)
+    return Outcome(message.id, message.status, error=message.last_error)

@@ -1,0 +1,138 @@
+"""Senders: how each audience is reached.
+
+- ``center`` and ``department`` messages are in-app: the row itself is what the desks show (WeCom pushes to
+  department handlers come with the WeCom sender).
+- ``hotline`` messages go back to the 12345 platform as a signed callback (the mirror of our push contract).
+- ``complainant`` messages go by SMS to the phone on file; the development provider appends them to a file.
+  Messages carry the reference and a status, never the complaint's text or anyone's personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channel.hotline import sign
+from complaints.cases import STATUS_LABELS, CaseStatus, Complaint
+from complaints.complainants import ComplaintParty
+from complaints.crypto import PersonalDataCipher
+from complaints.outbox import OutboxMessage
+
+from .delivery import DeliveryError, Sender
+
+EVENT_TEXTS = {
+    "complaint.received": "您的诉求已登记",
+    "complaint.accepted": "您的诉求已受理",
+    "complaint.rejected": "您的诉求不予受理，请查看告知书",
+    "complaint.merged": "您的诉求已与相关案件合并办理",
+    "complaint.transferred": "您的诉求已转送有权机关办理",
+    "complaint.signed": "承办单位已签收",
+    "complaint.extended": "办理期限已依法延长",
+    "complaint.closed": "您的诉求已办结，请对办理结果进行评价",
+    "complaint.reopened": "您的诉求已重新交办",
+    "recheck.concluded": "您的复查申请已办结",
+}
+
+
+class SmsProvider(Protocol):
+    def send(self, phone: str, text: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class FileSms:
+    """The development SMS provider: one JSON line per message in a file, nothing leaves the machine."""
+
+    path: Path
+
+    def send(self, phone: str, text: str) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"phone": phone, "text": text}, ensure_ascii=False) + "\n")
+        return "file"
+
+
+@dataclass(frozen=True)
+class HotlineCallback:
+    url: str
+    secret: str
+    session: requests.Session
+    timeout: float = 5.0
+
+    def send(self, message: OutboxMessage, complaint: Complaint) -> None:
+        body = json.dumps(
+            {
+                "order_id": complaint.external_ref,
+                "reference": complaint.reference,
+                "event": message.event,
+                "status": complaint.status,
+                "status_label": STATUS_LABELS[CaseStatus(complaint.status)],
+                "conclusion": complaint.conclusion if complaint.status == CaseStatus.CLOSED else None,
+                "lawful_channel": complaint.lawful_channel,
+                "message_id": message.id,
+            },
+            ensure_ascii=False,
+        ).encode()
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(12)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hotline-Timestamp": timestamp,
+            "X-Hotline-Nonce": nonce,
+            "X-Hotline-Signature": sign(self.secret, timestamp, nonce, body),
+        }
+        try:
+            response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise DeliveryError(f"hotline callback unreachable: {type(error).__name__}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"hotline callback answered {response.status_code}")
+        if response.status_code >= 400:
+            raise DeliveryError(f"hotline callback refused: {response.status_code}", permanent=True)
+
+
+@dataclass(frozen=True)
+class Senders:
+    cipher: PersonalDataCipher
+    sms: SmsProvider
+    hotline: HotlineCallback | None = None
+
+    def __call__(self, session: Session, message: OutboxMessage) -> str:
+        if message.audience in ("center", "department"):
+            return "in_app"
+        complaint = session.get(Complaint, message.complaint_id) if message.complaint_id else None
+        if complaint is None:
+            raise DeliveryError("the case no longer exists", permanent=True)
+        if message.audience == "hotline":
+            if self.hotline is None:
+                raise DeliveryError("no hotline callback configured (HOTLINE_CALLBACK_URL)")
+            self.hotline.send(message, complaint)
+            return "hotline"
+        return self._to_complainant(session, message, complaint)
+
+    def _to_complainant(self, session: Session, message: OutboxMessage, complaint: Complaint) -> str:
+        phone = self._principal_phone(session, complaint)
+        if phone is None:
+            return "in_app"  # the progress page shows it; there is no one to text
+        text = f"【{complaint.reference}】{EVENT_TEXTS.get(message.event, '您的诉求有新进展')}"
+        self.sms.send(phone, text)
+        return "sms"
+
+    def _principal_phone(self, session: Session, complaint: Complaint) -> str | None:
+        party = session.scalar(
+            select(ComplaintParty).where(
+                ComplaintParty.complaint_id == complaint.id, ComplaintParty.role == "principal"
+            )
+        )
+        if party is None or party.complainant.phone_encrypted is None:
+            return None
+        return self.cipher.decrypt(party.complainant.phone_encrypted)
+
+
+__all__ = ["EVENT_TEXTS", "FileSms", "HotlineCallback", "Sender", "Senders"]

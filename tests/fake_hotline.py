@@ -1,0 +1,53 @@
+"""A local fake of the 12345 platform's callback endpoint: checks our signature, records what it got, and can
+be told to fail the next N calls."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from channel.hotline import sign
+
+
+@dataclass
+class FakeHotline:
+    secret: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: int = 0
+    refused_signatures: int = 0
+
+    def __post_init__(self) -> None:
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/callbacks/complaint-status"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> FakeHotline:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        body = request.get_data()
+        expected = sign(
+            self.secret,
+            request.headers.get("X-Hotline-Timestamp", ""),
+            request.headers.get("X-Hotline-Nonce", ""),
+            body,
+        )
+        if not hmac.compare_digest(expected, request.headers.get("X-Hotline-Signature", "")):
+            self.refused_signatures += 1
+            return Response('{"code": "bad_signature"}', status=401)(environ, start_response)
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return Response('{"code": "busy"}', status=503)(environ, start_response)
+        self.received.append(json.loads(body))
+        return Response('{"code": 0}', content_type="application/json")(environ, start_response)

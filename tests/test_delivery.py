@@ -1,0 +1,137 @@
+"""Delivering the outbox: claims, retries on a backoff schedule, dead letters and resend, a dead worker's
+claim taken over once, and the embedded runner's lease."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.settings import senders
+from complaints.database import db, utcnow
+from complaints.outbox import OutboxMessage
+from notifications.delivery import BACKOFF, LEASE, MAX_ATTEMPTS, claim
+from notifications.relay import EmbeddedRunner, relay_once
+
+from .desk import Desk
+from .fake_hotline import FakeHotline
+from .test_hotline import SECRET, push
+
+ORDER = {
+    "order_id": "12345-D-1",
+    "title": "执法检查过于频繁",
+    "content": "一个月内被检查四次。",
+    "respondent": "市生态环境局",
+    "caller": {"kind": "individual", "name": "孙丽", "phone": "13600136000"},
+}
+
+
+@pytest.fixture
+def fake_hotline() -> Iterator[FakeHotline]:
+    server = FakeHotline(SECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config_overrides(fake_hotline: FakeHotline) -> dict[str, Any]:
+    return {"hotline_secret": SECRET, "hotline_callback_url": fake_hotline.url}
+
+
+def relay(app: Flask, now: datetime | None = None) -> list[Any]:
+    with app.app_context(), Session(db.engine) as session:
+        return relay_once(session, senders(), (lambda: now) if now else utcnow)
+
+
+def statuses(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage.event, OutboxMessage.audience, OutboxMessage.status)).all()
+    return {f"{event}/{audience}": status for event, audience, status in rows}
+
+
+def test_each_audience_is_reached_on_its_channel(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    reference = push(desk.client, ORDER).get_json()["reference"]
+    case_id = desk.get("triage", f"/api/v1/complaints?q={reference}").get_json()["items"][0]["id"]
+    desk.ok("triage", f"/api/v1/complaints/{case_id}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case_id}/assign", {"lead_department": "city-eco"})
+    outcomes = relay(app)
+    assert {o.channel for o in outcomes} == {"sms", "hotline", "in_app"}
+    assert set(statuses(app).values()) == {"sent"}
+    assert [body["event"] for body in fake_hotline.received] == ["complaint.received", "complaint.accepted"]
+    assert fake_hotline.received[1]["order_id"] == "12345-D-1" and fake_hotline.received[1]["status"] == "assigned"
+    sms = [json.loads(line) for line in (Path(app.instance_path) / "sms-outbox.jsonl").read_text().splitlines()]
+    assert [m["phone"] for m in sms] == ["13600136000", "13600136000"]
+    assert sms[1]["text"] == f"【{reference}】您的诉求已受理"
+    assert all("检查" not in m["text"] for m in sms)  # never the complaint's text
+    assert relay(app) == []  # nothing is sent twice
+    shown = desk.detail("triage", case_id)["deliveries"]
+    assert {(d["audience"], d["channel"], d["status"]) for d in shown} >= {("hotline", "hotline", "sent")}
+    assert desk.detail("eco.handler", case_id)["deliveries"] == []
+
+
+def test_failures_back_off_then_dead_letter_and_staff_resend(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    push(desk.client, ORDER)
+    fake_hotline.fail_next = MAX_ATTEMPTS
+    start = utcnow()
+    relay(app, start)
+    assert statuses(app)["complaint.received/hotline"] == "failed"
+    assert relay(app, start + BACKOFF[0] - timedelta(seconds=1)) == []  # not before its time
+    moment = start
+    for wait in BACKOFF:
+        moment += wait + timedelta(seconds=1)
+        relay(app, moment)
+    assert statuses(app)["complaint.received/hotline"] == "dead"
+    dead = desk.get("supervisor", "/api/v1/deliveries?status=dead").get_json()
+    assert len(dead) == 1 and dead[0]["attempts"] == MAX_ATTEMPTS and "503" in dead[0]["last_error"]
+    assert desk.post("samr.handler", f"/api/v1/deliveries/{dead[0]['id']}/resend").status_code == 403
+    assert desk.ok("supervisor", f"/api/v1/deliveries/{dead[0]['id']}/resend")["status"] == "pending"
+    relay(app)
+    assert statuses(app)["complaint.received/hotline"] == "sent"
+    assert len(fake_hotline.received) == 1
+
+
+def test_a_claim_is_exclusive_and_a_dead_workers_claim_is_taken_over_once(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    push(desk.client, ORDER)
+    now = utcnow()
+    with app.app_context():
+        message_id = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.audience == "hotline")).one()
+        with Session(db.engine) as first, Session(db.engine) as second:
+            assert claim(first, message_id, now) is True
+            assert claim(second, message_id, now) is False  # held by the first worker, which now "dies"
+    early = relay(app, now + LEASE - timedelta(seconds=1))
+    assert message_id not in [o.message_id for o in early]  # its lease is still running
+    assert fake_hotline.received == []
+    relay(app, now + LEASE + timedelta(seconds=1))
+    assert [body["event"] for body in fake_hotline.received] == ["complaint.received"]
+    relay(app, now + 2 * LEASE)
+    assert len(fake_hotline.received) == 1
+    with app.app_context():
+        attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+    assert attempts == 2
+
+
+def test_only_the_lease_holder_relays(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    push(desk.client, ORDER)
+    with app.app_context():
+        first, second = EmbeddedRunner(db.engine, senders()), EmbeddedRunner(db.engine, senders())
+        second.holder = first.holder + "-other"
+        assert len(first.run_cycle()) == 2  # the complainant's SMS and the hotline callback
+        push(desk.client, {**ORDER, "order_id": "12345-D-2"})
+        assert second.run_cycle() == []  # the first still holds the lease
+        assert len(first.run_cycle()) == 2
+    assert len(fake_hotline.received) == 2
