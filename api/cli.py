@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -20,7 +21,8 @@ from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
 from complaints.permissions import Role
 from complaints.staff import StaffUser
-from notifications.relay import EmbeddedRunner
+from notifications.jobs import run_relay, run_sweep
+from notifications.relay import Duty, EmbeddedRunner
 
 from .settings import config, personal_data_cipher, senders
 
@@ -128,8 +130,13 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
-        EmbeddedRunner(db.engine, senders()).start()
-        log.info("no REDIS_URL: the outbox is relayed in this process")
+        send, cipher = senders(), personal_data_cipher()
+        duties = [
+            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send)),
+            Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
+        ]
+        EmbeddedRunner(db.engine, duties).start()
+        log.info("no REDIS_URL: the outbox relay and the deadline sweep run in this process")
     log.info("serving on http://%s:%d/", host, port)
     waitress_serve(app, host=host, port=port, threads=threads)
 

@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import DbSession, UTCDateTime, db
-from .workdays import PeriodUnit, WorkingCalendar, china_day
+from .workdays import PeriodUnit, WorkingCalendar, china_day, end_of_day
 
 _UNITS = ", ".join(f"'{unit.value}'" for unit in PeriodUnit)
 
@@ -47,6 +47,7 @@ class ClockState(StrEnum):
 
 
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.EXTENDED)
+WARNING_WORKDAYS = 2  # the department is warned when this many working days are left
 
 
 class Deadline(db.Model):  # type: ignore[name-defined]
@@ -60,6 +61,7 @@ class Deadline(db.Model):  # type: ignore[name-defined]
         CheckConstraint("state <> 'stopped' OR stopped_at IS NOT NULL", name="stopped_has_time"),
         CheckConstraint("extension_days BETWEEN 0 AND 30", name="extension_at_most_30_days"),
         CheckConstraint("paused_units >= 0", name="paused_units_not_negative"),
+        CheckConstraint("escalation_step BETWEEN 0 AND 3", name="known_escalation_step"),
         Index("ix_deadline_state_ends_at", "state", "ends_at"),
     )
 
@@ -80,6 +82,10 @@ class Deadline(db.Model):  # type: ignore[name-defined]
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def is_open(self) -> bool:
@@ -192,4 +198,7 @@ def _apply(deadline: Deadline, calendar: WorkingCalendar, now: datetime) -> None
     deadline.last_day = last_day
     deadline.ends_at = ends_at
     deadline.provisional = provisional
+    deadline.warn_at = min(
+        end_of_day(calendar.workdays_before(last_day, WARNING_WORKDAYS)) - timedelta(days=1), ends_at
+    )
     deadline.computed_at = now

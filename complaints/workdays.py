@@ -128,6 +128,14 @@ class WorkingCalendar:
         days = (after + timedelta(days=n) for n in range(1, (through - after).days + 1))
         return sum(1 for day in days if self.is_workday(day)[0])
 
+    def workdays_before(self, day: date, n: int) -> date:
+        """The working day ``n`` working days before ``day`` (``day`` itself not counted)."""
+        counted = 0
+        while counted < n:
+            day -= timedelta(days=1)
+            counted += self.is_workday(day)[0]
+        return day
+
     def count(self, start: datetime, length: int, unit: PeriodUnit | str) -> Period:
         """The period of ``length`` days or working days beginning at the instant ``start``."""
         unit = PeriodUnit(unit)

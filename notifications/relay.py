@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -31,23 +32,39 @@ def relay_once(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-class EmbeddedRunner:
-    """Without Redis: a daemon thread in the serving process relays the outbox every few seconds, only while
-    it holds the database lease, so several processes never relay at once."""
+@dataclass(frozen=True)
+class Duty:
+    """A periodic job the embedded runner does while it holds the duty's lease."""
 
-    def __init__(self, engine: Engine, send: Sender, interval: timedelta = timedelta(seconds=5)) -> None:
-        self.engine, self.send, self.interval = engine, send, interval
+    name: str
+    every: timedelta
+    run: Callable[[Session], object]
+
+
+class EmbeddedRunner:
+    """Without Redis: a daemon thread in the serving process does each duty on its interval, only while it holds
+    that duty's database lease, so several processes never relay or sweep at once."""
+
+    def __init__(self, engine: Engine, duties: list[Duty], tick: timedelta = timedelta(seconds=1)) -> None:
+        self.engine, self.duties, self.tick = engine, duties, tick
         self.holder = f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"
+        self._next_run: dict[str, datetime] = {}
         self._stop = threading.Event()
 
-    def run_cycle(self) -> list[Outcome]:
-        with Session(self.engine) as session:
-            if not acquire(session, "relay", self.holder, utcnow(), self.interval * 6):
-                return []
-            return relay_once(session, self.send)
+    def run_due(self, now: datetime) -> dict[str, object]:
+        """Run every duty whose time has come and whose lease this runner holds; returns their results."""
+        results: dict[str, object] = {}
+        for duty in self.duties:
+            if now < self._next_run.get(duty.name, now):
+                continue
+            self._next_run[duty.name] = now + duty.every
+            with Session(self.engine) as session:
+                if acquire(session, duty.name, self.holder, now, duty.every * 3):
+                    results[duty.name] = duty.run(session)
+        return results
 
     def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)
+        thread = threading.Thread(target=self._loop, name="embedded-jobs", daemon=True)
         thread.start()
         return thread
 
@@ -57,9 +74,7 @@ class EmbeddedRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                delivered = self.run_cycle()
-                if delivered:
-                    log.info("relayed %d outbox messages", len(delivered))
-            except Exception:  # keep relaying: the rows stay in the outbox whatever went wrong here
-                log.exception("outbox relay cycle failed")
-            self._stop.wait(self.interval.total_seconds())
+                self.run_due(utcnow())
+            except Exception:  # keep going: the rows stay in the outbox whatever went wrong here
+                log.exception("embedded job cycle failed")
+            self._stop.wait(self.tick.total_seconds())

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from flask import Flask
@@ -18,7 +19,7 @@ from api.settings import senders
 from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
 from notifications.delivery import BACKOFF, LEASE, MAX_ATTEMPTS, claim
-from notifications.relay import EmbeddedRunner, relay_once
+from notifications.relay import Duty, EmbeddedRunner, relay_once
 
 from .desk import Desk
 from .fake_hotline import FakeHotline
@@ -128,10 +129,15 @@ def test_only_the_lease_holder_relays(
 ) -> None:
     push(desk.client, ORDER)
     with app.app_context():
-        first, second = EmbeddedRunner(db.engine, senders()), EmbeddedRunner(db.engine, senders())
+        send = senders()
+        duties = [Duty("relay", timedelta(seconds=5), lambda session: relay_once(session, send))]
+        first, second = EmbeddedRunner(db.engine, duties), EmbeddedRunner(db.engine, duties)
         second.holder = first.holder + "-other"
-        assert len(first.run_cycle()) == 2  # the complainant's SMS and the hotline callback
+        now = utcnow()
+        assert first.run_due(now)["relay"] == [ANY, ANY]  # the SMS and the callback
         push(desk.client, {**ORDER, "order_id": "12345-D-2"})
-        assert second.run_cycle() == []  # the first still holds the lease
-        assert len(first.run_cycle()) == 2
+        assert second.run_due(now) == {}  # the first holds the lease
+        assert first.run_due(now + timedelta(seconds=1)) == {}  # not yet its time
+        assert first.run_due(now + timedelta(seconds=6))["relay"] == [ANY, ANY]
+        assert second.run_due(now + timedelta(seconds=20)) == {}  # renewed: still the first's
     assert len(fake_hotline.received) == 2

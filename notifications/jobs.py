@@ -1,0 +1,36 @@
+"""The jobs, as functions of a session (and ids where they act on rows), shared by the embedded runner and by
+RQ workers. Each owns its transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from complaints.calendar_schedule import load_calendar
+from complaints.crypto import PersonalDataCipher
+from complaints.machine import CaseContext, StaffActor
+from complaints.sweep import EscalationPolicy, SweepReport, sweep
+
+from .delivery import Outcome, Sender
+from .relay import relay_once
+
+SYSTEM = StaffActor(id=None, name="system", label="法治监督中心（系统）")
+
+
+def run_relay(session: Session, send: Sender) -> list[Outcome]:
+    """Idempotent: every row is claimed before it is sent, and a sent row is never claimed again."""
+    return relay_once(session, send)
+
+
+DEFAULT_POLICY = EscalationPolicy()
+
+
+def run_sweep(
+    session: Session, cipher: PersonalDataCipher, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
+) -> SweepReport:
+    """Idempotent: each step marks the clocks it handles in the same UPDATE that selects them."""
+    ctx = CaseContext(session, SYSTEM, now, cipher, load_calendar(session))
+    report = sweep(ctx, policy)
+    session.commit()
+    return report
