@@ -131,8 +131,9 @@ def serve(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
         send, cipher = senders(), personal_data_cipher()
+        lease = timedelta(seconds=config().outbox_lease_seconds)
         duties = [
-            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send)),
+            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease)),
             Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
         ]
         EmbeddedRunner(db.engine, duties).start()

@@ -64,6 +64,7 @@ class Config:
     wechat_event_token: str | None = None
     max_upload_mb: int = 10
     hotline_callback_url: str | None = None
+    outbox_lease_seconds: int = 120
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +104,7 @@ class Config:
             wechat_api_base=_base_url(env.get("WECHAT_API_BASE") or "https://api.weixin.qq.com", "WECHAT_API_BASE"),
             wechat_event_token=env.get("WECHAT_EVENT_TOKEN") or None,
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
+            outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, 1, 3600),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")
             else None,

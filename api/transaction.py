@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from complaints.database import db
+from notifications.queue import wake_relay
 
 from .errors import error_response
+from .settings import config
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
 
 
 def _finish_transaction(response: Response) -> Response:
+    outbox_written = db.session.info.pop("outbox_written", False)
     if g.get("rollback_only"):
         db.session.rollback()
         return response
@@ -38,4 +41,7 @@ def _finish_transaction(response: Response) -> Response:
         db.session.rollback()
         log.exception("commit failed")
         return error_response(503)
+    redis_url = config().redis_url
+    if outbox_written and redis_url is not None:
+        wake_relay(redis_url)
     return response

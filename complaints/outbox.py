@@ -66,4 +66,5 @@ def enqueue(
         created_at=now,
     )
     session.add(message)
+    session.info["outbox_written"] = True
     return message

@@ -65,21 +65,23 @@ def due_message_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(session.scalars(query))
 
 
-def claim(session: Session, message_id: int, now: datetime) -> bool:
+def claim(session: Session, message_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
     """Take the row for this worker; False when someone else holds it or it no longer needs sending."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, deliverable(now))
-        .values(status="sending", claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     session.commit()
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def deliver(session: Session, message_id: int, send: Sender, now: Callable[[], datetime]) -> Outcome | None:
+def deliver(
+    session: Session, message_id: int, send: Sender, now: Callable[[], datetime], lease: timedelta = LEASE
+) -> Outcome | None:
     """Claim, send, record. Idempotent: a row already sent (or held by another worker) is left alone."""
-    if not claim(session, message_id, now()):
+    if not claim(session, message_id, now(), lease):
         return None
     message = session.get(OutboxMessage, message_id)
     assert message is not None

@@ -3,7 +3,7 @@ RQ workers. Each owns its transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,9 @@ from .relay import relay_once
 SYSTEM = StaffActor(id=None, name="system", label="法治监督中心（系统）")
 
 
-def run_relay(session: Session, send: Sender) -> list[Outcome]:
+def run_relay(session: Session, send: Sender, lease: timedelta) -> list[Outcome]:
     """Idempotent: every row is claimed before it is sent, and a sent row is never claimed again."""
-    return relay_once(session, send)
+    return relay_once(session, send, lease=lease)
 
 
 DEFAULT_POLICY = EscalationPolicy()

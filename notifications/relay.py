@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from complaints.database import utcnow
 
-from .delivery import Outcome, Sender, deliver, due_message_ids
+from .delivery import LEASE, Outcome, Sender, deliver, due_message_ids
 from .lease import acquire
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,15 @@ BATCH = 200
 
 
 def relay_once(
-    session: Session, send: Sender, now: Callable[[], datetime] = utcnow, batch: int = BATCH
+    session: Session,
+    send: Sender,
+    now: Callable[[], datetime] = utcnow,
+    batch: int = BATCH,
+    lease: timedelta = LEASE,
 ) -> list[Outcome]:
     ids = due_message_ids(session, now(), batch)
     session.rollback()  # end the read transaction before the claims
-    outcomes = [deliver(session, message_id, send, now) for message_id in ids]
+    outcomes = [deliver(session, message_id, send, now, lease) for message_id in ids]
     return [outcome for outcome in outcomes if outcome is not None]
 
 

@@ -21,6 +21,9 @@ class FakeHotline:
     received: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int = 0
     refused_signatures: int = 0
+    hold_first: bool = False
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
@@ -46,6 +49,10 @@ class FakeHotline:
         if not hmac.compare_digest(expected, request.headers.get("X-Hotline-Signature", "")):
             self.refused_signatures += 1
             return Response('{"code": "bad_signature"}', status=401)(environ, start_response)
+        if self.hold_first and not self.holding.is_set():
+            self.holding.set()  # the caller is now mid-delivery; the test kills it, then releases us
+            self.release.wait(30)
+            return Response('{"code": "busy"}', status=503)(environ, start_response)
         if self.fail_next > 0:
             self.fail_next -= 1
             return Response('{"code": "busy"}', status=503)(environ, start_response)

@@ -1,0 +1,8 @@
+"""Periodic jobs for ``rq cron notifications/cron_config.py`` (one cron process per deployment)."""
+
+from rq import cron
+
+from notifications.queue import QUEUE_NAME, relay_job, sweep_job
+
+cron.register(relay_job, QUEUE_NAME, interval=10, name="relay-outbox")
+cron.register(sweep_job, QUEUE_NAME, interval=60, name="sweep-deadlines")

@@ -1,0 +1,67 @@
+"""The one module that owns RQ plumbing: the queue, the job functions workers run, and waking the relay
+after a commit.
+
+Workers run ``rq worker --worker-class rq.worker.SimpleWorker notifications`` (no fork per job, so the app
+and its connection pool are built once per worker) and one ``rq cron notifications/cron_config.py`` runs the
+relay every 10 seconds and the sweep every minute. Queue messages carry no data: the outbox rows are the
+record, so a lost job, a duplicate job or Redis being down loses nothing; the next relay finds the rows.
+Redis must run with ``maxmemory-policy noeviction`` so queued jobs are never evicted.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import timedelta
+from typing import Any
+
+import redis
+from flask import Flask
+from rq import Queue
+from sqlalchemy.orm import Session
+
+from complaints.database import db, utcnow
+
+QUEUE_NAME = "notifications"
+JOB_TIMEOUT = 300
+log = logging.getLogger(__name__)
+
+
+def queue(redis_url: str) -> Queue:
+    connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    return Queue(QUEUE_NAME, connection=connection, default_timeout=JOB_TIMEOUT)
+
+
+def wake_relay(redis_url: str) -> None:
+    """Ask a worker to relay now. If Redis is down the rows wait for the next periodic relay."""
+    try:
+        queue(redis_url).enqueue(relay_job, result_ttl=60, failure_ttl=24 * 3600, description="relay outbox")
+    except redis.RedisError as error:
+        log.warning("could not wake the relay (%s); the periodic relay will deliver", type(error).__name__)
+
+
+@functools.cache
+def _worker_app() -> Flask:
+    """The app of this worker process, built from the environment on the first job."""
+    from api import create_app
+
+    return create_app()
+
+
+def relay_job() -> int:
+    """Relay the outbox. Idempotent: rows are claimed before they are sent and a sent row is never claimed."""
+    from api.settings import config, senders
+    from notifications.jobs import run_relay
+
+    with _worker_app().app_context(), Session(db.engine) as session:
+        return len(run_relay(session, senders(), timedelta(seconds=config().outbox_lease_seconds)))
+
+
+def sweep_job() -> dict[str, Any]:
+    """Sweep the deadlines. Idempotent: each step marks the clocks it handles in the UPDATE that selects them."""
+    from api.settings import personal_data_cipher
+    from notifications.jobs import run_sweep
+
+    with _worker_app().app_context(), Session(db.engine) as session:
+        report = run_sweep(session, personal_data_cipher(), utcnow())
+        return {"warned": len(report.warned), "overdue": len(report.overdue), "escalated": len(report.escalated)}
