@@ -65,6 +65,7 @@ class Config:
     max_upload_mb: int = 10
     hotline_callback_url: str | None = None
     outbox_lease_seconds: int = 120
+    notification_templates: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +106,7 @@ class Config:
             wechat_event_token=env.get("WECHAT_EVENT_TOKEN") or None,
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, 1, 3600),
+            notification_templates=_existing_file(env.get("NOTIFICATION_TEMPLATES"), "NOTIFICATION_TEMPLATES"),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")
             else None,
@@ -185,6 +187,15 @@ def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> s
     if not value or len(value) > max_length:
         raise ConfigError(f"{name} must be 1..{max_length} characters")
     return value
+
+
+def _existing_file(raw: str | None, name: str) -> Path | None:
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name}={raw!r} is not a readable file")
+    return path
 
 
 def _base_url(url: str, name: str) -> str:

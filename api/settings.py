@@ -17,6 +17,7 @@ from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
 from notifications.senders import FileSms, HotlineCallback, Senders
+from notifications.subscribe import load_templates
 
 from .config import Config
 
@@ -64,7 +65,14 @@ def senders() -> Senders:
     hotline = None
     if settings.hotline_callback_url and settings.hotline_secret:
         hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, requests.Session())
-    built = Senders(personal_data_cipher(), FileSms(settings.data_dir / "sms-outbox.jsonl"), hotline)
+    client = wechat_client if settings.wechat_appid and settings.wechat_secret else None
+    built = Senders(
+        personal_data_cipher(),
+        FileSms(settings.data_dir / "sms-outbox.jsonl"),
+        hotline,
+        client,
+        load_templates(settings.notification_templates),
+    )
     current_app.extensions["complaints.senders"] = built
     return built
 

@@ -124,8 +124,16 @@ def _call(request: Any) -> dict[str, Any]:
     return result
 
 
+class NoSubscription(DomainError):
+    """43101: the user has no subscription left for this template; 47003: WeChat refuses a value."""
+
+    code = "wx_no_subscription"
+
+
 def _translate(error: WeChatClientException) -> DomainError:
     code = error.errcode
+    if code in (43101, 47003):
+        return NoSubscription(f"subscribe message refused: {code}", details={"errcode": code})
     if code in (40029, 40163):
         return AuthenticationFailed("登录凭证无效或已使用，请重新进入小程序", code="wx_invalid_code")
     if code == 45011:

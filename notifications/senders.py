@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -20,12 +21,17 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from channel import wechat
+from channel.accounts import MiniProgramAccount
 from channel.hotline import sign
 from complaints.cases import STATUS_LABELS, CaseStatus, Complaint
 from complaints.complainants import ComplaintParty
 from complaints.crypto import PersonalDataCipher
+from complaints.database import utcnow
+from complaints.errors import DomainError
 from complaints.outbox import OutboxMessage
 
+from . import subscribe
 from .delivery import DeliveryError, Sender
 
 EVENT_TEXTS = {
@@ -102,6 +108,8 @@ class Senders:
     cipher: PersonalDataCipher
     sms: SmsProvider
     hotline: HotlineCallback | None = None
+    wechat: Callable[[], wechat.MiniProgramClient] | None = None
+    templates: dict[str, subscribe.Template] = field(default_factory=lambda: subscribe.DEFAULT_TEMPLATES)
 
     def __call__(self, session: Session, message: OutboxMessage) -> str:
         if message.audience in ("center", "department"):
@@ -117,12 +125,33 @@ class Senders:
         return self._to_complainant(session, message, complaint)
 
     def _to_complainant(self, session: Session, message: OutboxMessage, complaint: Complaint) -> str:
+        text = EVENT_TEXTS.get(message.event, "您的诉求有新进展")
+        if self._by_subscribe_message(session, message, complaint, text):
+            return "wechat"
         phone = self._principal_phone(session, complaint)
         if phone is None:
             return "in_app"  # the progress page shows it; there is no one to text
-        text = f"【{complaint.reference}】{EVENT_TEXTS.get(message.event, '您的诉求有新进展')}"
-        self.sms.send(phone, text)
+        self.sms.send(phone, f"【{complaint.reference}】{text}")
         return "sms"
+
+    def _by_subscribe_message(self, session: Session, message: OutboxMessage, complaint: Complaint, text: str) -> bool:
+        """True when a subscribe message went out; False when this channel cannot carry it (fall back)."""
+        template = self.templates.get(message.event)
+        if self.wechat is None or template is None or complaint.owner_account_id is None:
+            return False
+        account = session.get(MiniProgramAccount, complaint.owner_account_id)
+        now = utcnow()
+        grant = subscribe.take_grant(session, complaint.owner_account_id, template.template_id, now)
+        if account is None or grant is None:
+            return False
+        try:
+            subscribe.send(self.wechat(), account.openid, template, subscribe.values_for(complaint, text, now))
+        except wechat.NoSubscription:
+            return False  # the grant is gone on WeChat's side too: keep it spent, use SMS
+        except DomainError as error:
+            subscribe.give_back(session, grant)
+            raise DeliveryError(f"wechat subscribe: {error.code}") from None
+        return True
 
     def _principal_phone(self, session: Session, complaint: Complaint) -> str | None:
         party = session.scalar(

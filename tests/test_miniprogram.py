@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,10 +16,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from api.settings import senders
+from channel.accounts import SubscriptionGrant
 from complaints.attachments import Attachment
 from complaints.cases import Complaint
 from complaints.database import db
+from complaints.outbox import OutboxMessage
+from notifications.relay import relay_once
+from notifications.subscribe import fit
 
 from .desk import Desk
 from .fake_wechat import FakeWeChat
@@ -337,3 +345,73 @@ def test_staff_see_flags_and_departments_never_get_identifying_attachments(
     assert [a["purpose"] for a in department["attachments"]] == ["evidence"]
     assert desk.get("samr.handler", f"{url}/attachments/{licence['id']}").status_code == 404
     assert desk.get("samr.handler", f"{url}/attachments/{photo['id']}").data == png()
+
+
+# Subscribe messages (delivered by the outbox relay)
+
+SIMPLE_FILING = {
+    "title": "执法人员对小额标签瑕疵顶格罚款",
+    "content": "未责令改正即处以顶格罚款。",
+    "respondent": "市市场监督管理局",
+    "persons": [{"kind": "individual", "name": "陈晓梅"}],
+}
+
+
+def relay(app: Flask) -> None:
+    with app.app_context(), Session(db.engine) as session:
+        relay_once(session, senders())
+
+
+def channels(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage.event, OutboxMessage.channel).where(OutboxMessage.audience == "complainant")
+        ).all()
+    return {event: channel for event, channel in rows if channel is not None}
+
+
+def sms_lines(app: Flask) -> list[dict[str, str]]:
+    path = Path(app.instance_path) / "sms-outbox.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_granted_event_goes_by_subscribe_message_and_the_rest_by_sms(
+    app: Flask, client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "amy").ready()
+    phone.post("/phone", {"code": "phone:13912345678"})
+    phone.post("/subscriptions", {"template_ids": ["TEMPLATE-ACCEPTED"]})
+    case = phone.post("/complaints", SIMPLE_FILING).get_json()
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    relay(app)
+    sent = fake_wechat.calls("/cgi-bin/message/subscribe/send")
+    assert len(sent) == 1
+    body = sent[0].body
+    assert body["touser"] == FakeWeChat.openid_for("amy") and body["template_id"] == "TEMPLATE-ACCEPTED"
+    assert body["data"]["character_string1"]["value"] == case["reference"]
+    assert body["data"]["phrase2"]["value"] == "已受理"
+    assert len(body["data"]["time4"]["value"]) == 16
+    assert channels(app) == {"complaint.received": "sms", "complaint.accepted": "wechat"}
+    assert [line["phone"] for line in sms_lines(app)] == ["13912345678"]
+    with app.app_context():
+        assert db.session.scalar(select(SubscriptionGrant.spent_at)) is not None
+
+
+def test_43101_falls_back_to_sms(app: Flask, client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat) -> None:
+    phone = Phone(client, "ben").ready()
+    phone.post("/phone", {"code": "phone:13700137000"})
+    phone.post("/subscriptions", {"template_ids": ["TEMPLATE-ACCEPTED"]})
+    fake_wechat.no_quota.add(FakeWeChat.openid_for("ben"))
+    case = phone.post("/complaints", SIMPLE_FILING).get_json()
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    relay(app)
+    assert len(fake_wechat.calls("/cgi-bin/message/subscribe/send")) == 1
+    assert channels(app)["complaint.accepted"] == "sms"
+    assert sms_lines(app)[-1] == {"phone": "13700137000", "text": f"【{case['reference']}】您的诉求已受理"}
+
+
+def test_values_are_cut_to_wechat_limits() -> None:
+    assert fit("thing3", "一" * 25) == "一" * 19 + "…"
+    assert fit("phrase2", "不予受理决定书") == "不予受理决"
+    assert fit("character_string1", "A" * 40) == "A" * 32
+    assert fit("time4", "2026-11-22 16:00") == "2026-11-22 16:00"

@@ -1,0 +1,120 @@
+"""WeChat subscribe messages to mini-program users: one grant (one tap) buys one message of one template.
+
+Values are fitted to WeChat's limits (``thing`` ≤ 20 characters, ``character_string`` ≤ 32, ``phrase`` ≤ 5
+hanzi, ``time`` as 24-hour ``YYYY-MM-DD HH:MM``). A 43101 (no subscription left) or 47003 (a value WeChat
+refuses) answer means this channel cannot carry the message: the caller falls back to SMS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from channel import wechat
+from channel.accounts import SubscriptionGrant
+from complaints.cases import Complaint
+from complaints.workdays import CHINA_TZ
+
+LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10}
+PHRASES = {
+    "submitted": "已提交",
+    "accepted": "已受理",
+    "rejected": "不予受理",
+    "merged": "已并案",
+    "transferred": "已转送",
+    "withdrawn": "已撤回",
+    "assigned": "已交办",
+    "in_handling": "办理中",
+    "replied": "已答复",
+    "under_review": "审核中",
+    "closed": "已办结",
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """One subscribe-message template: its id and which of our values goes into which of its keys."""
+
+    template_id: str
+    fields: dict[str, str]  # template key (e.g. "character_string1") → our value name
+    page: str = "pages/case/detail"
+
+
+DEFAULT_TEMPLATES = {
+    "complaint.accepted": Template(
+        "TEMPLATE-ACCEPTED", {"character_string1": "reference", "phrase2": "status", "thing3": "text", "time4": "time"}
+    ),
+    "complaint.rejected": Template(
+        "TEMPLATE-ACCEPTED", {"character_string1": "reference", "phrase2": "status", "thing3": "text", "time4": "time"}
+    ),
+    "complaint.closed": Template(
+        "TEMPLATE-REPLIED", {"character_string1": "reference", "phrase2": "status", "thing3": "text", "time4": "time"}
+    ),
+}
+
+
+def load_templates(path: Path | None) -> dict[str, Template]:
+    """Templates from a JSON file ({event: {template_id, fields, page?}}), else the defaults above."""
+    if path is None:
+        return DEFAULT_TEMPLATES
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {event: Template(**spec) for event, spec in raw.items()}
+
+
+def fit(key: str, value: str) -> str:
+    kind = key.rstrip("0123456789")
+    limit = LIMITS.get(kind)
+    if limit is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…" if kind == "thing" else value[:limit]
+
+
+def values_for(complaint: Complaint, text: str, now: datetime) -> dict[str, str]:
+    return {
+        "reference": complaint.reference,
+        "status": PHRASES.get(complaint.status, "有进展"),
+        "text": text,
+        "time": now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def take_grant(session: Session, account_id: int, template_id: str, now: datetime) -> int | None:
+    """Spend one unspent grant (conditional UPDATE, so two senders never spend the same one)."""
+    for grant_id in session.scalars(
+        select(SubscriptionGrant.id)
+        .where(
+            SubscriptionGrant.account_id == account_id,
+            SubscriptionGrant.template_id == template_id,
+            SubscriptionGrant.spent_at.is_(None),
+        )
+        .order_by(SubscriptionGrant.id)
+    ):
+        result = session.execute(
+            update(SubscriptionGrant)
+            .where(SubscriptionGrant.id == grant_id, SubscriptionGrant.spent_at.is_(None))
+            .values(spent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            return int(grant_id)
+    return None
+
+
+def give_back(session: Session, grant_id: int) -> None:
+    session.execute(
+        update(SubscriptionGrant)
+        .where(SubscriptionGrant.id == grant_id)
+        .values(spent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def send(client: wechat.MiniProgramClient, openid: str, template: Template, values: dict[str, str]) -> None:
+    data: dict[str, Any] = {key: {"value": fit(key, values[name])} for key, name in template.fields.items()}
+    wechat.send_subscribe(client, openid, template.template_id, data, template.page)
