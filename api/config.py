@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from cryptography.fernet import Fernet
 
@@ -66,6 +66,13 @@ class Config:
     hotline_callback_url: str | None = None
     outbox_lease_seconds: int = 120
     notification_templates: Path | None = None
+    sms_provider: str = "file"
+    sms_key_id: str | None = None
+    sms_key_secret: str | None = None
+    sms_sign_name: str | None = None
+    sms_app_id: str | None = None
+    sms_template_code: str | None = None
+    sms_endpoint: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +114,7 @@ class Config:
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, 1, 3600),
             notification_templates=_existing_file(env.get("NOTIFICATION_TEMPLATES"), "NOTIFICATION_TEMPLATES"),
+            **_sms_settings(env),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")
             else None,
@@ -187,6 +195,24 @@ def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> s
     if not value or len(value) > max_length:
         raise ConfigError(f"{name} must be 1..{max_length} characters")
     return value
+
+
+def _sms_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    provider = _choice(env, "SMS_PROVIDER", ("file", "aliyun", "tencent"), "file")
+    required = ["SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_SIGN_NAME", "SMS_TEMPLATE_CODE"]
+    required += ["SMS_APP_ID"] if provider == "tencent" else []
+    missing = [name for name in required if provider != "file" and not env.get(name)]
+    if missing:
+        raise ConfigError(f"SMS_PROVIDER={provider} needs {', '.join(missing)}")
+    return {
+        "sms_provider": provider,
+        "sms_key_id": env.get("SMS_KEY_ID") or None,
+        "sms_key_secret": env.get("SMS_KEY_SECRET") or None,
+        "sms_sign_name": env.get("SMS_SIGN_NAME") or None,
+        "sms_app_id": env.get("SMS_APP_ID") or None,
+        "sms_template_code": env.get("SMS_TEMPLATE_CODE") or None,
+        "sms_endpoint": _base_url(env["SMS_ENDPOINT"], "SMS_ENDPOINT") if env.get("SMS_ENDPOINT") else None,
+    }
 
 
 def _existing_file(raw: str | None, name: str) -> Path | None:

@@ -16,10 +16,21 @@ from channel.wechat import MiniProgramClient, WeChatSettings, WeChatUnavailable
 from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
-from notifications.senders import FileSms, HotlineCallback, Senders
+from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders
+from notifications.sms import (
+    ALIYUN_ENDPOINT,
+    TENCENT_ENDPOINT,
+    AliyunSms,
+    FileSms,
+    SmsProvider,
+    SmsTemplate,
+    TencentSms,
+)
 from notifications.subscribe import load_templates
 
 from .config import Config
+
+SMS_VARIABLES = {"reference": "reference", "status": "status"}
 
 
 def install(app: Flask, config: Config) -> None:
@@ -68,13 +79,37 @@ def senders() -> Senders:
     client = wechat_client if settings.wechat_appid and settings.wechat_secret else None
     built = Senders(
         personal_data_cipher(),
-        FileSms(settings.data_dir / "sms-outbox.jsonl"),
+        sms_provider(settings),
         hotline,
         client,
         load_templates(settings.notification_templates),
     )
     current_app.extensions["complaints.senders"] = built
     return built
+
+
+def sms_provider(settings: Config) -> SmsProvider:
+    if settings.sms_provider == "file":
+        return FileSms(settings.data_dir / "sms-outbox.jsonl")
+    templates = dict.fromkeys(EVENT_TEXTS, SmsTemplate(settings.sms_template_code or "", SMS_VARIABLES))
+    assert settings.sms_key_id and settings.sms_key_secret and settings.sms_sign_name
+    if settings.sms_provider == "aliyun":
+        return AliyunSms(
+            settings.sms_key_id,
+            settings.sms_key_secret,
+            settings.sms_sign_name,
+            templates,
+            settings.sms_endpoint or ALIYUN_ENDPOINT,
+        )
+    assert settings.sms_app_id
+    return TencentSms(
+        settings.sms_key_id,
+        settings.sms_key_secret,
+        settings.sms_app_id,
+        settings.sms_sign_name,
+        templates,
+        settings.sms_endpoint or TENCENT_ENDPOINT,
+    )
 
 
 def upload_store() -> UploadStore:

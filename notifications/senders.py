@@ -14,8 +14,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
 
 import requests
 from sqlalchemy import select
@@ -33,6 +31,7 @@ from complaints.outbox import OutboxMessage
 
 from . import subscribe
 from .delivery import DeliveryError, Sender
+from .sms import SmsMessage, SmsProvider
 
 EVENT_TEXTS = {
     "complaint.received": "您的诉求已登记",
@@ -46,23 +45,6 @@ EVENT_TEXTS = {
     "complaint.reopened": "您的诉求已重新交办",
     "recheck.concluded": "您的复查申请已办结",
 }
-
-
-class SmsProvider(Protocol):
-    def send(self, phone: str, text: str) -> str: ...
-
-
-@dataclass(frozen=True)
-class FileSms:
-    """The development SMS provider: one JSON line per message in a file, nothing leaves the machine."""
-
-    path: Path
-
-    def send(self, phone: str, text: str) -> str:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"phone": phone, "text": text}, ensure_ascii=False) + "\n")
-        return "file"
 
 
 @dataclass(frozen=True)
@@ -131,7 +113,8 @@ class Senders:
         phone = self._principal_phone(session, complaint)
         if phone is None:
             return "in_app"  # the progress page shows it; there is no one to text
-        self.sms.send(phone, f"【{complaint.reference}】{text}")
+        params = {"reference": complaint.reference, "status": text}
+        self.sms.send(SmsMessage(phone, message.event, params, f"【{complaint.reference}】{text}"))
         return "sms"
 
     def _by_subscribe_message(self, session: Session, message: OutboxMessage, complaint: Complaint, text: str) -> bool:
@@ -164,4 +147,4 @@ class Senders:
         return self.cipher.decrypt(party.complainant.phone_encrypted)
 
 
-__all__ = ["EVENT_TEXTS", "FileSms", "HotlineCallback", "Sender", "Senders"]
+__all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders"]
