@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 import redis
-import requests
 from flask import Flask, current_app
 from wechatpy.session.redisstorage import RedisStorage
 
@@ -16,7 +15,7 @@ from channel.wechat import MiniProgramClient, WeChatSettings, WeChatUnavailable
 from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
-from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders
+from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders, http_session
 from notifications.sms import (
     ALIYUN_ENDPOINT,
     TENCENT_ENDPOINT,
@@ -75,7 +74,7 @@ def senders() -> Senders:
     settings = config()
     hotline = None
     if settings.hotline_callback_url and settings.hotline_secret:
-        hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, requests.Session())
+        hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, http_session())
     client = wechat_client if settings.wechat_appid and settings.wechat_secret else None
     built = Senders(
         personal_data_cipher(),

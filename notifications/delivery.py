@@ -60,11 +60,6 @@ def deliverable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def due_message_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    query = select(OutboxMessage.id).where(deliverable(now)).order_by(OutboxMessage.id).limit(limit)
-    return list(session.scalars(query))
-
-
 def claim(session: Session, message_id: int, now: datetime, lease: timedelta = LEASE) -> bool:
     """Take the row for this worker; False when someone else holds it or it no longer needs sending."""
     result = session.execute(
@@ -77,6 +72,27 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta = L
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def claim_batch(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[int]:
+    """Claim up to ``limit`` deliverable rows in one statement and one commit; returns their ids.
+
+    The outer WHERE re-checks deliverability, so a row another worker claimed in between is not taken; on
+    PostgreSQL the candidates are also locked with SKIP LOCKED so concurrent relays pick different rows.
+    """
+    candidates = select(OutboxMessage.id).where(deliverable(now)).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), deliverable(now))
+        .values(status="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(result.scalars())
+    session.commit()
+    return ids
+
+
 def deliver(
     session: Session, message_id: int, send: Sender, now: Callable[[], datetime], lease: timedelta = LEASE
 ) -> Outcome | None:
@@ -85,6 +101,13 @@ def deliver(
         return None
     message = session.get(OutboxMessage, message_id)
     assert message is not None
+    return send_claimed(session, message, send, now)
+
+
+def send_claimed(session: Session, message: OutboxMessage, send: Sender, now: Callable[[], datetime]) -> Outcome:
+    """Send a row this worker has claimed and record the outcome in its own commit, so at most this one
+    message sits in the window between the provider's acceptance and our record of it."""
+    message_id = message.id
     try:
         channel = send(session, message)
     except DeliveryError as error:

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from complaints.database import utcnow
+from complaints.outbox import OutboxMessage
 
-from .delivery import LEASE, Outcome, Sender, deliver, due_message_ids
+from .delivery import LEASE, Outcome, Sender, claim_batch, send_claimed
 from .lease import acquire
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,16 @@ def relay_once(
     batch: int = BATCH,
     lease: timedelta = LEASE,
 ) -> list[Outcome]:
-    ids = due_message_ids(session, now(), batch)
-    session.rollback()  # end the read transaction before the claims
-    outcomes = [deliver(session, message_id, send, now, lease) for message_id in ids]
-    return [outcome for outcome in outcomes if outcome is not None]
+    ids = claim_batch(session, now(), batch, lease)
+    if not ids:
+        return []
+    outcomes = []
+    for message_id in ids:
+        message = session.get(OutboxMessage, message_id)
+        if message is not None:
+            outcomes.append(send_claimed(session, message, send, now))
+        session.expunge_all()  # rows are independent: keep the identity map (and each commit's expiry) small
+    return outcomes
 
 
 @dataclass(frozen=True)

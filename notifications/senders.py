@@ -31,6 +31,7 @@ from complaints.outbox import OutboxMessage
 
 from . import subscribe
 from .delivery import DeliveryError, Sender
+from .http import http_session
 from .sms import SmsMessage, SmsProvider
 
 EVENT_TEXTS = {
@@ -147,4 +148,4 @@ class Senders:
         return self.cipher.decrypt(party.complainant.phone_encrypted)
 
 
-__all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders"]
+__all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders", "http_session"]

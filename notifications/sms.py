@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .delivery import DeliveryError
+from .http import http_session
 
 ALIYUN_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
 TENCENT_ENDPOINT = "https://sms.tencentcloudapi.com/"
@@ -80,7 +81,7 @@ class AliyunSms:
     sign_name: str
     templates: dict[str, SmsTemplate]
     endpoint: str = ALIYUN_ENDPOINT
-    http: requests.Session = field(default_factory=requests.Session)
+    http: requests.Session = field(default_factory=http_session)
 
     def send(self, message: SmsMessage) -> str:
         template = _template(self.templates, message)
@@ -146,7 +147,7 @@ class TencentSms:
     templates: dict[str, SmsTemplate]
     endpoint: str = TENCENT_ENDPOINT
     region: str = "ap-guangzhou"
-    http: requests.Session = field(default_factory=requests.Session)
+    http: requests.Session = field(default_factory=http_session)
 
     def send(self, message: SmsMessage) -> str:
         template = _template(self.templates, message)
