@@ -31,12 +31,17 @@ class PersonArgs(Schema):
     credit_code = fields.String(load_default=None, validate=validate.Length(max=18))
 
 
-class RegisterArgs(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+class ComplaintTextArgs(Schema):
+    """What every channel's filing says: the matter, the unit complained about, and where."""
+
     title = _required_text(200)
     content = _required_text(20000)
     respondent = _required_text(200)
     place = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class RegisterArgs(ComplaintTextArgs):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     confidentiality = fields.String(load_default="confidential", validate=validate.OneOf(CONFIDENTIALITY))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     category_code = fields.String(load_default=None)

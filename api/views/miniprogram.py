@@ -21,7 +21,7 @@ from complaints.machine import CaseContext
 from complaints.progress import progress_of
 
 from ..auth import current_mp_account, miniprogram_user, public
-from ..case_schemas import PersonArgs
+from ..case_schemas import ComplaintTextArgs, PersonArgs
 from ..settings import config, personal_data_cipher, upload_store, wechat_client
 from .public import ProgressSchema
 
@@ -48,13 +48,9 @@ class PrivacyArgs(Schema):
     version = fields.String(required=True)
 
 
-class FilingArgs(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, 200))
-    content = fields.String(required=True, validate=validate.Length(1, 20000))
-    respondent = fields.String(required=True, validate=validate.Length(1, 200))
+class FilingArgs(ComplaintTextArgs):
     anonymous = fields.Boolean(load_default=False)
     persons = fields.List(fields.Nested(PersonArgs), load_default=list, validate=validate.Length(max=10))
-    place = fields.String(load_default=None, validate=validate.Length(max=200))
     category_hint = fields.String(load_default=None)
     attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
 
