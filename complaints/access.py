@@ -47,6 +47,13 @@ def get_visible(session: DbSession, actor: StaffActor, complaint_id: int) -> Com
     return complaint
 
 
+def get_visible_by_reference(session: DbSession, actor: StaffActor, reference: str) -> Complaint:
+    complaint = session.scalar(visible_complaints(actor).where(Complaint.reference == reference.strip().upper()))
+    if complaint is None:
+        raise NotFound("案件不存在或无权查看", code="complaint_not_found")
+    return complaint
+
+
 def get_own_leg(session: DbSession, actor: StaffActor, complaint_id: int, leg_id: int) -> DepartmentLeg:
     leg = session.get(DepartmentLeg, leg_id)
     if leg is None or leg.complaint_id != complaint_id or leg.department_id != actor.department_id:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from complaints.database import DbSession
 from complaints.errors import InvalidInput, NotFound
 from complaints.outbox import OutboxMessage
 
@@ -121,7 +122,15 @@ def send_claimed(session: Session, message: OutboxMessage, send: Sender, now: Ca
     return Outcome(message_id, "sent", channel)
 
 
-def resend(session: Session, message_id: int, now: datetime) -> OutboxMessage:
+def messages_in(session: DbSession, status: str, complaint_id: int | None, limit: int) -> list[OutboxMessage]:
+    """Newest first, for staff looking at what failed or was dead-lettered."""
+    query = select(OutboxMessage).where(OutboxMessage.status == status)
+    if complaint_id is not None:
+        query = query.where(OutboxMessage.complaint_id == complaint_id)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def resend(session: DbSession, message_id: int, now: datetime) -> OutboxMessage:
     """A staff member sends a dead-lettered (or failed) message again, with a fresh set of attempts."""
     message = session.get(OutboxMessage, message_id)
     if message is None:

@@ -12,9 +12,8 @@ from marshmallow import Schema, fields, validate
 from channel import walkin
 from channel.receipt import qr_svg, receipt_lines, render_pdf
 from complaints import after_closure, handling, intake, supervision, triage_decisions
-from complaints.access import get_visible, read_identities, visible_complaints
+from complaints.access import get_visible, get_visible_by_reference, read_identities
 from complaints.case_views import CaseFilters, case_detail, search_cases
-from complaints.cases import Complaint
 from complaints.complainants import PersonInput
 from complaints.database import db, utcnow
 from complaints.departments import department_by_code
@@ -110,15 +109,12 @@ def reject(args: dict[str, Any], complaint_id: int) -> Any:
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def merge(args: dict[str, Any], complaint_id: int) -> Any:
-    def into_target(ctx: Any, complaint: Complaint) -> None:
-        target = db.session.scalar(
-            visible_complaints(ctx.actor).where(Complaint.reference == args["into_reference"].strip().upper())
-        )
-        if target is None:
-            raise NotFound("并案目标案件不存在", code="merge_target_not_found")
-        triage_decisions.merge(ctx, complaint, target, args["note"])
-
-    return on_case(complaint_id, into_target)
+    return on_case(
+        complaint_id,
+        lambda ctx, c: triage_decisions.merge(
+            ctx, c, get_visible_by_reference(ctx.session, ctx.actor, args["into_reference"]), args["note"]
+        ),
+    )
 
 
 @blp.route("/<int:complaint_id>/transfer", methods=["POST"])

@@ -6,12 +6,10 @@ from typing import Any
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from complaints.database import db, utcnow
-from complaints.outbox import OutboxMessage
 from complaints.permissions import Action
-from notifications.delivery import resend
+from notifications.delivery import messages_in, resend
 
 from ..auth import requires
 
@@ -46,14 +44,11 @@ class DeliverySchema(Schema):
 @blp.response(200, DeliverySchema(many=True))
 @requires(Action.MANAGE_DELIVERIES)
 def list_deliveries(args: dict[str, Any]) -> Any:
-    query = select(OutboxMessage).where(OutboxMessage.status == args["status"])
-    if args["complaint_id"] is not None:
-        query = query.where(OutboxMessage.complaint_id == args["complaint_id"])
-    return db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(args["limit"])).all()
+    return messages_in(db.session, args["status"], args["complaint_id"], args["limit"])
 
 
 @blp.route("/<int:message_id>/resend", methods=["POST"])
 @blp.response(200, DeliverySchema)
 @requires(Action.MANAGE_DELIVERIES)
 def resend_message(message_id: int) -> Any:
-    return resend(db.session, message_id, utcnow())  # type: ignore[arg-type]
+    return resend(db.session, message_id, utcnow())
