@@ -66,6 +66,10 @@ class Config:
     hotline_callback_url: str | None = None
     outbox_lease_seconds: int = 120
     notification_templates: Path | None = None
+    wecom_corp_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
     sms_provider: str = "file"
     sms_key_id: str | None = None
     sms_key_secret: str | None = None
@@ -114,6 +118,10 @@ class Config:
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, 1, 3600),
             notification_templates=_existing_file(env.get("NOTIFICATION_TEMPLATES"), "NOTIFICATION_TEMPLATES"),
+            wecom_corp_id=env.get("WECOM_CORP_ID") or None,
+            wecom_secret=env.get("WECOM_SECRET") or None,
+            wecom_agent_id=_int(env, "WECOM_AGENT_ID", 0, 0, 2**31) or None,
+            wecom_api_base=_base_url(env.get("WECOM_API_BASE") or "https://qyapi.weixin.qq.com", "WECOM_API_BASE"),
             **_sms_settings(env),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")

@@ -57,6 +57,7 @@ class CreateUserArgs(Schema):
     password = fields.String(required=True, load_only=True)
     role = fields.String(required=True, validate=validate.OneOf([role.value for role in Role]))
     department_code = fields.String(load_default=None)
+    wecom_userid = fields.String(load_default=None, validate=validate.Length(1, 64))
 
 
 class PasswordArgs(Schema):

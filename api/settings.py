@@ -26,6 +26,7 @@ from notifications.sms import (
     TencentSms,
 )
 from notifications.subscribe import load_templates
+from notifications.wecom import WeComClient, WeComSender
 
 from .config import Config
 
@@ -76,12 +77,20 @@ def senders() -> Senders:
     if settings.hotline_callback_url and settings.hotline_secret:
         hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, http_session())
     client = wechat_client if settings.wechat_appid and settings.wechat_secret else None
+    wecom = None
+    if settings.wecom_corp_id and settings.wecom_secret and settings.wecom_agent_id:
+        storage = DatabaseStorage(db.engine)
+        wecom = WeComSender(
+            WeComClient(settings.wecom_corp_id, settings.wecom_secret, settings.wecom_api_base, storage),
+            settings.wecom_agent_id,
+        )
     built = Senders(
         personal_data_cipher(),
         sms_provider(settings),
         hotline,
         client,
         load_templates(settings.notification_templates),
+        wecom,
     )
     current_app.extensions["complaints.senders"] = built
     return built

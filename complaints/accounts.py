@@ -56,6 +56,7 @@ def create_staff_user(
     department_code: str | None,
     actor: Actor,
     now: datetime,
+    wecom_userid: str | None = None,
 ) -> StaffUser:
     username = normalize_username(username)
     if not _USERNAME.match(username):
@@ -76,6 +77,7 @@ def create_staff_user(
         department_id=department.id if department else None,
         password_changed_at=now,
         created_at=now,
+        wecom_userid=wecom_userid,
     )
     session.add(user)
     session.flush()

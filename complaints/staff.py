@@ -33,6 +33,7 @@ class StaffUser(db.Model):  # type: ignore[name-defined]
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    wecom_userid: Mapped[str | None] = mapped_column(String(64))
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

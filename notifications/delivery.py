@@ -40,8 +40,16 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-Sender = Callable[[Session, OutboxMessage], str]
-"""Delivers one message and answers which channel carried it ('wechat', 'sms', 'in_app' …)."""
+class DeliveryDeferred(Exception):
+    """Not now, and not a failure: a provider's rate limit says when the message may go (it is not an attempt)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"deferred until {until.isoformat()}")
+        self.until = until
+
+
+Sender = Callable[[Session, OutboxMessage, datetime], str]
+"""Delivers one message at an instant and answers which channel carried it ('wechat', 'sms', 'in_app' …)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,13 @@ def send_claimed(session: Session, message: OutboxMessage, send: Sender, now: Ca
     message sits in the window between the provider's acceptance and our record of it."""
     message_id = message.id
     try:
-        channel = send(session, message)
+        channel = send(session, message, now())
+    except DeliveryDeferred as deferred:
+        message.status, message.next_attempt_at, message.claimed_until = "failed", deferred.until, None
+        message.attempts -= 1
+        message.last_error = "deferred: provider rate limit"
+        session.commit()
+        return Outcome(message_id, "deferred")
     except DeliveryError as error:
         return _failed(session, message, error, now())
     except Exception as error:  # a sender bug must not leave the row claimed until its lease runs out

@@ -1,5 +1,6 @@
 """The notification side's own tables, imported in one place so that Alembic sees them."""
 
 from .lease import JobLease
+from .wecom import WeComSend
 
-__all__ = ["JobLease"]
+__all__ = ["JobLease", "WeComSend"]

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import requests
 from sqlalchemy import select
@@ -25,7 +26,6 @@ from channel.hotline import sign
 from complaints.cases import STATUS_LABELS, CaseStatus, Complaint
 from complaints.complainants import ComplaintParty
 from complaints.crypto import PersonalDataCipher
-from complaints.database import utcnow
 from complaints.errors import DomainError
 from complaints.outbox import OutboxMessage
 
@@ -33,6 +33,7 @@ from . import subscribe
 from .delivery import DeliveryError, Sender
 from .http import http_session
 from .sms import SmsMessage, SmsProvider
+from .wecom import WeComSender
 
 EVENT_TEXTS = {
     "complaint.received": "您的诉求已登记",
@@ -93,8 +94,13 @@ class Senders:
     hotline: HotlineCallback | None = None
     wechat: Callable[[], wechat.MiniProgramClient] | None = None
     templates: dict[str, subscribe.Template] = field(default_factory=lambda: subscribe.DEFAULT_TEMPLATES)
+    wecom: WeComSender | None = None
 
-    def __call__(self, session: Session, message: OutboxMessage) -> str:
+    def __call__(self, session: Session, message: OutboxMessage, now: datetime) -> str:
+        if message.audience == "department" and self.wecom is not None and message.department_id is not None:
+            values = {key: str(value) for key, value in (message.payload or {}).items()}
+            if self.wecom.send(session, message.event, message.department_id, values, now):
+                return "wecom"
         if message.audience in ("center", "department"):
             return "in_app"
         complaint = session.get(Complaint, message.complaint_id) if message.complaint_id else None
@@ -105,11 +111,11 @@ class Senders:
                 raise DeliveryError("no hotline callback configured (HOTLINE_CALLBACK_URL)")
             self.hotline.send(message, complaint)
             return "hotline"
-        return self._to_complainant(session, message, complaint)
+        return self._to_complainant(session, message, complaint, now)
 
-    def _to_complainant(self, session: Session, message: OutboxMessage, complaint: Complaint) -> str:
+    def _to_complainant(self, session: Session, message: OutboxMessage, complaint: Complaint, now: datetime) -> str:
         text = EVENT_TEXTS.get(message.event, "您的诉求有新进展")
-        if self._by_subscribe_message(session, message, complaint, text):
+        if self._by_subscribe_message(session, message, complaint, text, now):
             return "wechat"
         phone = self._principal_phone(session, complaint)
         if phone is None:
@@ -118,13 +124,14 @@ class Senders:
         self.sms.send(SmsMessage(phone, message.event, params, f"【{complaint.reference}】{text}"))
         return "sms"
 
-    def _by_subscribe_message(self, session: Session, message: OutboxMessage, complaint: Complaint, text: str) -> bool:
+    def _by_subscribe_message(
+        self, session: Session, message: OutboxMessage, complaint: Complaint, text: str, now: datetime
+    ) -> bool:
         """True when a subscribe message went out; False when this channel cannot carry it (fall back)."""
         template = self.templates.get(message.event)
         if self.wechat is None or template is None or complaint.owner_account_id is None:
             return False
         account = session.get(MiniProgramAccount, complaint.owner_account_id)
-        now = utcnow()
         grant = subscribe.take_grant(session, complaint.owner_account_id, template.template_id, now)
         if account is None or grant is None:
             return False

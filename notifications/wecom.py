@@ -1,0 +1,125 @@
+"""WeCom (企业微信) app messages to department handlers and heads.
+
+WeCom drops messages beyond 30 a minute or 1000 an hour per member *silently*, so every message sent is logged
+per member and a message that would exceed either limit is deferred (not counted as a failed attempt) until
+the oldest send in the full window has aged out. Texts are cut to WeCom's 2048 bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+from wechatpy.work import WeChatClient
+
+from complaints.database import UTCDateTime, db
+from complaints.staff import StaffUser
+
+from .delivery import DeliveryDeferred, DeliveryError
+
+LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
+MAX_BYTES = 2048
+HEADS_ONLY = frozenset({"deadline.overdue", "case.supervised"})
+TEXTS = {
+    "case.assigned": "新交办案件 {reference}，请在5个工作日内签收或提出异议。",
+    "case.sent_back": "案件 {reference} 的答复被中心退回，请补充办理。",
+    "case.reopened": "案件 {reference} 诉求人不满意，已重新交办贵单位。",
+    "case.supervised": "案件 {reference} 已被督办，请加快办理。",
+    "extension.approved": "案件 {reference} 的延期申请已批准。",
+    "extension.rejected": "案件 {reference} 的延期申请未获批准。",
+    "assist.replied": "协办单位已就案件 {reference} 反馈意见。",
+    "notice.issued": "收到法治监督中心通知单 {number}，请按期书面回复。",
+    "deadline.warning": "案件 {reference} 的{clock_label}期限即将届满。",
+    "deadline.overdue": "案件 {reference} 的{clock_label}已超期，请立即办理。",
+}
+
+
+class WeComSend(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "wecom_send"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WeComClient(WeChatClient):
+    def __init__(self, corp_id: str, secret: str, api_base: str, storage: SessionStorage) -> None:
+        super().__init__(corp_id, secret, session=storage, timeout=5)
+        self.base = api_base.rstrip("/") + "/"
+        self.API_BASE_URL = self.base + "cgi-bin/"
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._fetch_access_token(
+            url=self.base + "cgi-bin/gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret}
+        )
+        return result
+
+
+@dataclass(frozen=True)
+class WeComSender:
+    client: WeComClient
+    agent_id: int
+
+    def send(self, session: Session, event: str, department_id: int, values: dict[str, str], now: datetime) -> bool:
+        """False when nobody in the department can be reached on WeCom (the desk shows it in-app)."""
+        members = recipients(session, department_id, heads_only=event in HEADS_ONLY)
+        if not members:
+            return False
+        defer_until = _rate_limited_until(session, [m.id for m in members], now)
+        if defer_until is not None:
+            raise DeliveryDeferred(defer_until)
+        text = fit(TEXTS.get(event, "您有新的案件消息：{reference}").format_map(_Default(values)))
+        try:
+            result = self.client.message.send_text(self.agent_id, [m.wecom_userid for m in members], text)
+        except WeChatClientException as error:
+            raise DeliveryError(f"wecom: {error.errcode}") from None
+        session.add_all(WeComSend(staff_user_id=m.id, sent_at=now) for m in members)
+        invalid = result.get("invaliduser")
+        return not invalid or len(str(invalid).split("|")) < len(members)
+
+
+def recipients(session: Session, department_id: int, *, heads_only: bool) -> list[StaffUser]:
+    roles = ("department_head",) if heads_only else ("department_handler", "department_head")
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(
+                StaffUser.department_id == department_id,
+                StaffUser.is_active.is_(True),
+                StaffUser.role.in_(roles),
+                StaffUser.wecom_userid.is_not(None),
+            )
+            .order_by(StaffUser.id)
+        )
+    )
+
+
+def fit(text: str) -> str:
+    data = text.encode()
+    return text if len(data) <= MAX_BYTES else data[: MAX_BYTES - 3].decode(errors="ignore") + "…"
+
+
+def _rate_limited_until(session: Session, member_ids: list[int], now: datetime) -> datetime | None:
+    """The instant when every member is under both limits again, or None when they are now."""
+    until: datetime | None = None
+    for window, limit in LIMITS:
+        for member_id in member_ids:
+            recent = select(WeComSend.sent_at).where(
+                WeComSend.staff_user_id == member_id, WeComSend.sent_at > now - window
+            )
+            count = session.scalar(select(func.count()).select_from(recent.subquery())) or 0
+            if count >= limit:
+                oldest = session.scalars(recent.order_by(WeComSend.sent_at).limit(count - limit + 1)).all()[-1]
+                candidate = oldest + window
+                until = candidate if until is None or candidate > until else until
+    return until
+
+
+class _Default(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
