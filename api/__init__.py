@@ -53,6 +53,7 @@ BLUEPRINTS = (
     miniprogram.blp,
     wechat_hooks.blp,
     deliveries.blp,
+    deliveries.texts_blp,
 )
 
 

@@ -66,6 +66,7 @@ class Action(StrEnum):
     VIEW_NOTICES = "notice.view"
     REPLY_NOTICE = "notice.reply"
     MANAGE_DELIVERIES = "delivery.manage"
+    EDIT_MESSAGE_TEXTS = "message_text.edit"
     SIGN_LEG = "leg.sign"
     REPLY_LEG = "leg.reply"
     OBJECT_LEG = "leg.object"
@@ -93,6 +94,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_NOTICES: _CASE_WORKERS,
     Action.REPLY_NOTICE: DEPARTMENT_ROLES,
     Action.MANAGE_DELIVERIES: frozenset({Role.SUPERVISOR, Role.TRIAGE_OFFICER}),
+    Action.EDIT_MESSAGE_TEXTS: frozenset({Role.SYSTEM_ADMIN}),
     Action.REGISTER_COMPLAINT: frozenset({Role.INTAKE_CLERK, Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.TRIAGE_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),
     Action.ASSIGN_COMPLAINT: frozenset({Role.TRIAGE_OFFICER, Role.SUPERVISOR}),

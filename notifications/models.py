@@ -1,6 +1,7 @@
 """The notification side's own tables, imported in one place so that Alembic sees them."""
 
 from .lease import JobLease
+from .texts import MessageText
 from .wecom import WeComSend
 
-__all__ = ["JobLease", "WeComSend"]
+__all__ = ["JobLease", "MessageText", "WeComSend"]

@@ -21,22 +21,11 @@ from complaints.database import UTCDateTime, db
 from complaints.staff import StaffUser
 
 from .delivery import DeliveryDeferred, DeliveryError
+from .texts import render
 
 LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
 MAX_BYTES = 2048
 HEADS_ONLY = frozenset({"deadline.overdue", "case.supervised"})
-TEXTS = {
-    "case.assigned": "新交办案件 {reference}，请在5个工作日内签收或提出异议。",
-    "case.sent_back": "案件 {reference} 的答复被中心退回，请补充办理。",
-    "case.reopened": "案件 {reference} 诉求人不满意，已重新交办贵单位。",
-    "case.supervised": "案件 {reference} 已被督办，请加快办理。",
-    "extension.approved": "案件 {reference} 的延期申请已批准。",
-    "extension.rejected": "案件 {reference} 的延期申请未获批准。",
-    "assist.replied": "协办单位已就案件 {reference} 反馈意见。",
-    "notice.issued": "收到法治监督中心通知单 {number}，请按期书面回复。",
-    "deadline.warning": "案件 {reference} 的{clock_label}期限即将届满。",
-    "deadline.overdue": "案件 {reference} 的{clock_label}已超期，请立即办理。",
-}
 
 
 class WeComSend(db.Model):  # type: ignore[name-defined]
@@ -73,7 +62,7 @@ class WeComSender:
         defer_until = _rate_limited_until(session, [m.id for m in members], now)
         if defer_until is not None:
             raise DeliveryDeferred(defer_until)
-        text = fit(TEXTS.get(event, "您有新的案件消息：{reference}").format_map(_Default(values)))
+        text = fit(render(session, "wecom", event, values))
         try:
             result = self.client.message.send_text(self.agent_id, [m.wecom_userid for m in members], text)
         except WeChatClientException as error:
@@ -118,8 +107,3 @@ def _rate_limited_until(session: Session, member_ids: list[int], now: datetime) 
                 candidate = oldest + window
                 until = candidate if until is None or candidate > until else until
     return until
-
-
-class _Default(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""

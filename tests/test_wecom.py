@@ -94,3 +94,27 @@ def test_a_member_over_the_limit_is_queued_not_dropped(
 def test_texts_are_cut_to_2048_bytes() -> None:
     assert len(fit("案" * 1000).encode()) <= 2048
     assert fit("短消息") == "短消息"
+
+
+def test_administrators_reword_our_own_texts(
+    app: Flask, desk: Desk, fake_wecom: FakeWeCom, config_overrides: dict[str, Any]
+) -> None:
+    link_wecom(app)
+    body = {"channel": "wecom", "event": "case.assigned", "text": "【请签收】{reference} 已交办"}
+    assert desk.client.put("/api/v1/message-texts", json=body, headers=desk.headers("supervisor")).status_code == 403
+    bad = desk.client.put("/api/v1/message-texts", json={**body, "text": "{phone}"}, headers=desk.headers("sysadmin"))
+    assert bad.status_code == 400 and bad.get_json()["code"] == "invalid_placeholder"
+    assert desk.client.put("/api/v1/message-texts", json=body, headers=desk.headers("sysadmin")).status_code == 200
+    listed = desk.get("sysadmin", "/api/v1/message-texts").get_json()
+    assert {
+        "channel": "wecom",
+        "event": "case.assigned",
+        "text": "【请签收】{reference} 已交办",
+        "default": "新交办案件 {reference}，请在5个工作日内签收或提出异议。",
+        "customized": "true",
+    } in listed
+    case = desk.register()["case"]
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
+    relay(app)
+    assert fake_wecom.messages[0]["text"] == f"【请签收】{case['reference']} 已交办"

@@ -9,9 +9,10 @@ from marshmallow import Schema, fields, validate
 
 from complaints.database import db, utcnow
 from complaints.permissions import Action
+from notifications import texts
 from notifications.delivery import messages_in, resend
 
-from ..auth import requires
+from ..auth import current_actor, requires
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="消息投递")
 
@@ -52,3 +53,43 @@ def list_deliveries(args: dict[str, Any]) -> Any:
 @requires(Action.MANAGE_DELIVERIES)
 def resend_message(message_id: int) -> Any:
     return resend(db.session, message_id, utcnow())
+
+
+class MessageTextSchema(Schema):
+    channel = fields.String()
+    event = fields.String()
+    text = fields.String()
+    default = fields.String()
+    customized = fields.String()
+
+
+class RewordArgs(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(list(texts.CHANNELS)))
+    event = fields.String(required=True)
+    text = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+texts_blp = Blueprint("message_texts", __name__, url_prefix="/api/v1/message-texts", description="消息文案")
+
+
+@texts_blp.route("", methods=["GET"])
+@texts_blp.response(200, MessageTextSchema(many=True))
+@requires(Action.EDIT_MESSAGE_TEXTS)
+def list_texts() -> Any:
+    """Our own WeCom and in-app wording, as administrators have set it (or the defaults)."""
+    return texts.all_texts(db.session)
+
+
+@texts_blp.route("", methods=["PUT"])
+@texts_blp.arguments(RewordArgs)
+@texts_blp.response(200, MessageTextSchema)
+@requires(Action.EDIT_MESSAGE_TEXTS)
+def reword(args: dict[str, str]) -> Any:
+    row = texts.reword(db.session, **args, actor=current_actor().name, now=utcnow())
+    return {
+        "channel": row.channel,
+        "event": row.event,
+        "text": row.text,
+        "default": texts.DEFAULTS[row.event],
+        "customized": "true",
+    }
