@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from complaints.cases import Complaint
 from complaints.database import utcnow
 from complaints.outbox import OutboxMessage
 
@@ -34,13 +36,17 @@ def relay_once(
     ids = claim_batch(session, now(), batch, lease)
     if not ids:
         return []
-    outcomes = []
-    for message_id in ids:
-        message = session.get(OutboxMessage, message_id)
-        if message is not None:
-            outcomes.append(send_claimed(session, message, send, now))
-        session.expunge_all()  # rows are independent: keep the identity map (and each commit's expiry) small
-    return outcomes
+    expire, session.expire_on_commit = session.expire_on_commit, False  # each row's commit must not reload the batch
+    try:
+        messages = list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+        )
+        case_ids = {m.complaint_id for m in messages if m.complaint_id is not None}
+        list(session.scalars(select(Complaint).where(Complaint.id.in_(case_ids))))  # into the identity map for senders
+        return [send_claimed(session, message, send, now) for message in messages]
+    finally:
+        session.expire_on_commit = expire
+        session.expunge_all()
 
 
 @dataclass(frozen=True)

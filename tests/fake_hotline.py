@@ -39,6 +39,8 @@ class FakeHotline:
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if request.method == "GET":  # how many callbacks were accepted (for a fake run in another process)
+            return Response(json.dumps({"received": len(self.received)}))(environ, start_response)
         body = request.get_data()
         expected = sign(
             self.secret,
@@ -58,3 +60,10 @@ class FakeHotline:
             return Response('{"code": "busy"}', status=503)(environ, start_response)
         self.received.append(json.loads(body))
         return Response('{"code": 0}', content_type="application/json")(environ, start_response)
+
+
+def serve_forever(secret: str, ports: Any) -> None:
+    """Run a fake in its own process (so it does not share the caller's interpreter lock); reports its port."""
+    fake = FakeHotline(secret).start()
+    ports.put(fake._server.server_port)
+    fake._thread.join()
