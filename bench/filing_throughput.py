@@ -184,6 +184,12 @@ def bench(kind: str, seconds: int, wechat: FakeWeChat) -> dict[str, dict[str, fl
         finally:
             stop(process)
     shutil.rmtree(workdir, ignore_errors=True)
+    if kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            for name in ("bench_product", "bench_baseline"):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
 
 

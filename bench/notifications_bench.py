@@ -34,6 +34,13 @@ def fresh_database(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
 
 
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def make_app(database_url: str, **env: str):  # type: ignore[no-untyped-def]
     os.environ.update({"DATABASE_URL": database_url, "DATA_DIR": tempfile.mkdtemp(), "LOG_LEVEL": "WARNING", **env})
     from flask_migrate import upgrade
@@ -88,6 +95,7 @@ def bench_sweep(cases: int) -> None:
                 run_sweep(session, personal_data_cipher(), utcnow())
                 quiet.append(time.perf_counter() - started)
         db.engine.dispose()
+    drop_database("bench_sweep")
     print(
         f"sweep      {cases} open cases: first sweep {acting * 1000:.0f} ms (warned {len(report.warned)}, "
         f"overdue {len(report.overdue)}, escalated {len(report.escalated)}); "
@@ -134,6 +142,7 @@ def bench_deliveries(count: int) -> None:
         db.engine.dispose()
     received = requests.get(url, timeout=5).json()["received"]
     fake.terminate()
+    drop_database("bench_delivery")
     assert received == delivered == count, (received, delivered)
     print(
         f"deliveries {delivered} through one worker to the fake 12345 callback: {delivered / elapsed:.0f}/s "
