@@ -127,21 +127,6 @@ def unlock(session: DbSession, user: StaffUser, *, actor: Actor, now: datetime) 
     )
 
 
-def set_active(session: DbSession, user: StaffUser, active: bool, *, actor: Actor, now: datetime) -> None:
-    user.is_active = active
-    if not active:
-        revoke_all_sessions(session, user, now=now)
-    audit.record(
-        session,
-        "user.activated" if active else "user.deactivated",
-        actor_id=actor.id,
-        actor_name=actor.name,
-        ip_address=actor.ip_address,
-        target=f"staff_user:{user.id}",
-        now=now,
-    )
-
-
 def revoke_all_sessions(session: DbSession, user: StaffUser, *, now: datetime) -> None:
     session.execute(
         update(StaffSession)

@@ -165,9 +165,6 @@ class DemoCases:
         operation(self.ctx(username, days_ago))
         self.session.flush()
 
-    def lead(self, complaint: Complaint) -> object:
-        return handling.lead_leg(complaint)
-
     def to_in_handling(
         self, complaint: Complaint, start: float, lead: str = "city-samr", assisting: list[str] | None = None
     ) -> None:

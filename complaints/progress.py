@@ -86,6 +86,7 @@ def look_up(
     expected = complaint.query_code_hash if complaint is not None else _DUMMY_DIGEST
     matches = hmac.compare_digest(expected, query_code_digest(cipher, query_code))
     if complaint is None or not matches:
+        forget_old_failures(session, limits, now)
         session.add(LookupFailure(client_hash=client_hash, reference_hash=reference_hash, occurred_at=now))
         return LookupRefused(NotFound(WRONG, code="wrong_reference_or_code"))
     return progress_of(session, complaint)
@@ -111,6 +112,7 @@ def progress_of(session: DbSession, complaint: Complaint) -> Progress:
 
 
 def forget_old_failures(session: DbSession, limits: LookupLimits, now: datetime) -> int:
+    """Failures older than two windows no longer count toward any limit: delete them (indexed on the time)."""
     result = session.execute(delete(LookupFailure).where(LookupFailure.occurred_at < now - 2 * limits.window))
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -92,3 +92,22 @@ def test_a_wrong_code_learns_nothing_and_is_rate_limited(app: Flask, client: Fla
             f"{row.client_hash} {row.reference_hash}" for row in db.session.scalars(select(LookupFailure))
         )
     assert "203.0.113" not in stored and reference not in stored
+
+
+def test_old_lookup_failures_are_forgotten(app: Flask, client: FlaskClient, desk: Desk) -> None:
+    from datetime import timedelta
+
+    from complaints.database import utcnow
+    from complaints.progress import LookupLimits
+
+    with app.app_context():
+        old = utcnow() - 3 * LookupLimits().window
+        db.session.add_all(
+            LookupFailure(client_hash="c" * 64, reference_hash="r" * 64, occurred_at=old + timedelta(seconds=i))
+            for i in range(5)
+        )
+        db.session.commit()
+    assert lookup(client, "FZ2099-000001", "AAAAAAAAAA")[0] == 404
+    with app.app_context():
+        remaining = db.session.scalars(select(LookupFailure.reference_hash)).all()
+    assert len(remaining) == 1 and remaining[0] != "r" * 64
