@@ -11,10 +11,12 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from sqlalchemy import event
 
+import console
 from channel import models as channel_models  # noqa: F401  (registers the channels' tables)
 from complaints import models  # noqa: F401  (registers every table)
 from complaints.database import db
 from notifications import models as notification_models  # noqa: F401
+from triage import models as triage_models  # noqa: F401
 
 from . import auth, cli, docs, errors, settings, transaction
 from .config import Config, resolve_secrets
@@ -32,6 +34,7 @@ from .views import (
     reference_data,
     staff_session,
     staff_users,
+    triage,
     wechat_hooks,
 )
 
@@ -54,6 +57,7 @@ BLUEPRINTS = (
     wechat_hooks.blp,
     deliveries.blp,
     deliveries.texts_blp,
+    triage.blp,
 )
 
 
@@ -78,6 +82,7 @@ def create_app(config: Config | None = None) -> Flask:
     api = Api(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    console.init_app(app)
     errors.init_app(app)
     transaction.init_app(app)
     auth.init_app(app)

@@ -30,6 +30,7 @@ from .settings import login_policy
 
 View = TypeVar("View", bound=Callable[..., Any])
 PUBLIC_BLUEPRINTS = {"api-docs", "api-docs-assets"}
+OWN_ACCESS_BLUEPRINTS = {"console"}  # the staff console enforces access itself (cookie session, CSRF)
 
 
 def public(view: View) -> View:
@@ -80,7 +81,7 @@ def current_actor() -> Actor:
 def _enforce_access() -> Response | None:
     if request.endpoint is None or request.endpoint == "static":
         return None
-    if request.blueprint in PUBLIC_BLUEPRINTS:
+    if request.blueprint in PUBLIC_BLUEPRINTS or request.blueprint in OWN_ACCESS_BLUEPRINTS:
         return None
     view = current_app.view_functions[request.endpoint]
     if getattr(view, "public", False):

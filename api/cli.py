@@ -23,8 +23,12 @@ from complaints.permissions import Role
 from complaints.staff import StaffUser
 from notifications.jobs import run_relay, run_sweep
 from notifications.relay import Duty, EmbeddedRunner
+from triage.demo import seed_routing_rules
+from triage.jobs import run_triage
+from triage.text import load_segmenter
 
-from .settings import config, personal_data_cipher, senders
+from .settings import config, personal_data_cipher, senders, triage_policy, triage_store
+from .triage_cli import triage_cli
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a first start.")
@@ -115,7 +119,11 @@ def seed() -> None:
         raise click.ClickException("demo data is never seeded in production (APP_ENV=production)")
     with _transaction():
         created = seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
-    click.echo(f"demo center ready ({len(created)} accounts created); logins, password {DEMO_PASSWORD}:")
+        seed_routing_rules(db.session, utcnow())
+    triaged = run_triage(db.session(), personal_data_cipher(), utcnow(), triage_store(), triage_policy())
+    click.echo(
+        f"demo center ready ({len(created)} accounts created, {triaged} cases triaged); password {DEMO_PASSWORD}:"
+    )
     for username, display_name, _, _ in USERS:
         click.echo(f"  {username:14} {display_name}")
 
@@ -130,14 +138,16 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
-        send, cipher = senders(), personal_data_cipher()
+        send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
         lease = timedelta(seconds=config().outbox_lease_seconds)
         duties = [
             Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease)),
             Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
+            Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
         ]
         EmbeddedRunner(db.engine, duties).start()
-        log.info("no REDIS_URL: the outbox relay and the deadline sweep run in this process")
+        log.info("no REDIS_URL: the outbox relay, the deadline sweep and triage run in this process")
+    load_segmenter()
     log.info("serving on http://%s:%d/", host, port)
     waitress_serve(app, host=host, port=port, threads=threads)
 
@@ -153,3 +163,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(serve)
+    app.cli.add_command(triage_cli)

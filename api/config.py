@@ -77,6 +77,9 @@ class Config:
     sms_app_id: str | None = None
     sms_template_code: str | None = None
     sms_endpoint: str | None = None
+    triage_auto_route: bool = True
+    triage_repeat_days: int = 90
+    triage_cluster_size: int = 3
 
     @property
     def is_production(self) -> bool:
@@ -123,6 +126,9 @@ class Config:
             wecom_agent_id=_int(env, "WECOM_AGENT_ID", 0, 0, 2**31) or None,
             wecom_api_base=_base_url(env.get("WECOM_API_BASE") or "https://qyapi.weixin.qq.com", "WECOM_API_BASE"),
             **_sms_settings(env),
+            triage_auto_route=_bool(env, "TRIAGE_AUTO_ROUTE", True),
+            triage_repeat_days=_int(env, "TRIAGE_REPEAT_DAYS", 90, 1, 3650),
+            triage_cluster_size=_int(env, "TRIAGE_CLUSTER_SIZE", 3, 2, 1000),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")
             else None,
@@ -196,6 +202,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is outside {low}..{high}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (true/false)")
 
 
 def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> str:

@@ -65,8 +65,11 @@ def error_response(status: int, code: str | None = None, message: str | None = N
 
 
 def domain_error_response(error: DomainError) -> Response:
-    status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
-    return error_response(status, error.code, error.message, error.details)
+    return error_response(status_of(error), error.code, error.message, error.details)
+
+
+def status_of(error: DomainError) -> int:
+    return next((s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
 
 
 def is_api_request() -> bool:

@@ -27,6 +27,8 @@ from notifications.sms import (
 )
 from notifications.subscribe import load_templates
 from notifications.wecom import WeComClient, WeComSender
+from triage.store import ModelStore
+from triage.suggestion import TriagePolicy
 
 from .config import Config
 
@@ -128,6 +130,20 @@ def upload_store() -> UploadStore:
         signing_key=hashlib.sha256(b"media-links:" + settings.secret_key.encode()).digest(),
         max_bytes=settings.max_upload_mb * 1024 * 1024,
     )
+
+
+def triage_store() -> ModelStore:
+    """The triage models under DATA_DIR/models (built once per app, so the loaded model is cached)."""
+    store: ModelStore | None = current_app.extensions.get("complaints.triage_store")
+    if store is None:
+        store = ModelStore(config().data_dir / "models" / "triage")
+        current_app.extensions["complaints.triage_store"] = store
+    return store
+
+
+def triage_policy() -> TriagePolicy:
+    settings = config()
+    return TriagePolicy(settings.triage_auto_route, settings.triage_repeat_days, settings.triage_cluster_size)
 
 
 def config() -> Config:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from complaints.database import db
-from notifications.queue import wake_relay
+from notifications.queue import wake
 
 from .errors import error_response
 from .settings import config
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
 
 def _finish_transaction(response: Response) -> Response:
     outbox_written = db.session.info.pop("outbox_written", False)
+    case_filed = db.session.info.pop("case_filed", False)
     if g.get("rollback_only"):
         db.session.rollback()
         return response
@@ -42,6 +43,6 @@ def _finish_transaction(response: Response) -> Response:
         log.exception("commit failed")
         return error_response(503)
     redis_url = config().redis_url
-    if outbox_written and redis_url is not None:
-        wake_relay(redis_url)
+    if (outbox_written or case_filed) and redis_url is not None:
+        wake(redis_url, relay=outbox_written, triage=case_filed)
     return response

@@ -302,3 +302,14 @@ def _latest(ctx: CaseContext, leg: DepartmentLeg, clock: Clock) -> Deadline | No
     return ctx.session.scalars(
         select(Deadline).where(Deadline.leg_id == leg.id, Deadline.clock == clock.value).order_by(Deadline.id.desc())
     ).first()
+
+
+def accept_and_assign(
+    ctx: CaseContext, complaint: Complaint, *, lead_code: str, assisting_codes: list[str], instructions: str | None
+) -> list[DepartmentLeg]:
+    """受理并交办 in one step (the triage desk's one click): accept a case still waiting, then assign it."""
+    from .triage_decisions import accept
+
+    if complaint.status == CaseStatus.SUBMITTED.value:
+        accept(ctx, complaint)
+    return assign(ctx, complaint, lead_code=lead_code, assisting_codes=assisting_codes, instructions=instructions)

@@ -94,6 +94,7 @@ def file_complaint(ctx: CaseContext, record: IntakeRecord) -> tuple[Complaint, s
         complaint_id=complaint.id,
     )
     record_event(ctx, complaint, "submitted", public=True, to_status=CaseStatus.SUBMITTED)
+    session.info["case_filed"] = True  # after the commit, the triage job is woken (see api/transaction.py)
     if not complaint.is_anonymous:
         notify_complainant(ctx, complaint, "complaint.received")
     return complaint, query_code

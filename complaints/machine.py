@@ -70,6 +70,9 @@ class StaffActor(Actor):
     label: str = "法治监督中心"
 
 
+SYSTEM_ACTOR = StaffActor(id=None, name="system", label="法治监督中心（系统）")
+
+
 @dataclass
 class CaseContext:
     """What every case operation needs, passed explicitly: the session, the actor, the instant, the calendar."""

@@ -71,6 +71,10 @@ class Action(StrEnum):
     REPLY_LEG = "leg.reply"
     OBJECT_LEG = "leg.object"
     REQUEST_EXTENSION = "extension.request"
+    # triage
+    VIEW_TRIAGE = "triage.view"
+    MANAGE_ROUTING = "routing.manage"
+    CLOSE_RISK_ALERT = "risk_alert.close"
 
 
 _ALL_STAFF = frozenset(Role)
@@ -107,6 +111,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REPLY_LEG: frozenset({Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}),
     Action.OBJECT_LEG: frozenset({Role.DEPARTMENT_HEAD}),
     Action.REQUEST_EXTENSION: frozenset({Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}),
+    Action.VIEW_TRIAGE: CENTER_ROLES,
+    Action.MANAGE_ROUTING: frozenset({Role.SYSTEM_ADMIN}),
+    Action.CLOSE_RISK_ALERT: frozenset({Role.SUPERVISOR}),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .database import UTCDateTime, db, utcnow
@@ -39,6 +39,9 @@ class StaffUser(db.Model):  # type: ignore[name-defined]
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(400))
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(400))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     department: Mapped[Department | None] = relationship()
 
@@ -60,5 +63,6 @@ class StaffSession(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[StaffUser] = relationship()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import audit
 from .database import DbSession, UTCDateTime, db, utcnow
-from .errors import NotFound
+from .errors import InvalidInput, NotFound
 
 department_category = Table(
     "department_category",
@@ -19,12 +20,22 @@ department_category = Table(
 
 
 class Category(db.Model):  # type: ignore[name-defined]
+    """``auto_route_threshold``: the suggestion's probability above which a case of this category routes itself
+    (None: always a person's decision)."""
+
     __tablename__ = "category"
+    __table_args__ = (
+        CheckConstraint(
+            "auto_route_threshold IS NULL OR (auto_route_threshold > 0 AND auto_route_threshold <= 1)",
+            name="threshold_is_probability",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    auto_route_threshold: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -58,3 +69,23 @@ def list_categories(session: DbSession) -> list[Category]:
 
 def list_domains(session: DbSession) -> list[Domain]:
     return list(session.scalars(select(Domain).order_by(Domain.code)))
+
+
+def set_auto_route_threshold(
+    session: DbSession, code: str, threshold: float | None, *, actor_id: int | None, actor_name: str, now: datetime
+) -> Category:
+    if threshold is not None and not 0 < threshold <= 1:
+        raise InvalidInput("自动分办阈值须在 0 到 1 之间", code="invalid_threshold")
+    category = category_by_code(session, code)
+    audit.record(
+        session,
+        "category.auto_route_threshold",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        target=f"category:{code}",
+        details={"from": category.auto_route_threshold, "to": threshold},
+        now=now,
+    )
+    category.auto_route_threshold = threshold
+    session.flush()
+    return category

@@ -2,7 +2,8 @@
 
 from rq import cron
 
-from notifications.queue import QUEUE_NAME, relay_job, sweep_job
+from notifications.queue import QUEUE_NAME, relay_job, sweep_job, triage_job
 
 cron.register(relay_job, QUEUE_NAME, interval=10, name="relay-outbox")
 cron.register(sweep_job, QUEUE_NAME, interval=60, name="sweep-deadlines")
+cron.register(triage_job, QUEUE_NAME, interval=30, name="triage-new-cases")

@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session
 
 from complaints.calendar_schedule import load_calendar
 from complaints.crypto import PersonalDataCipher
-from complaints.machine import CaseContext, StaffActor
+from complaints.machine import SYSTEM_ACTOR, CaseContext
 from complaints.sweep import EscalationPolicy, SweepReport, sweep
 
 from .delivery import Outcome, Sender
 from .relay import relay_once
-
-SYSTEM = StaffActor(id=None, name="system", label="法治监督中心（系统）")
 
 
 def run_relay(session: Session, send: Sender, lease: timedelta) -> list[Outcome]:
@@ -30,7 +28,7 @@ def run_sweep(
     session: Session, cipher: PersonalDataCipher, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
 ) -> SweepReport:
     """Idempotent: each step marks the clocks it handles in the same UPDATE that selects them."""
-    ctx = CaseContext(session, SYSTEM, now, cipher, load_calendar(session))
+    ctx = CaseContext(session, SYSTEM_ACTOR, now, cipher, load_calendar(session))
     report = sweep(ctx, policy)
     session.commit()
     return report

@@ -3,7 +3,8 @@ after a commit.
 
 Workers run ``rq worker --worker-class rq.worker.SimpleWorker notifications`` (no fork per job, so the app
 and its connection pool are built once per worker) and one ``rq cron notifications/cron_config.py`` runs the
-relay every 10 seconds and the sweep every minute. Queue messages carry no data: the outbox rows are the
+relay every 10 seconds, triage every 30 seconds and the sweep every minute (filing and the outbox also wake the
+triage and relay jobs at once). Queue messages carry no data: the outbox rows are the
 record, so a lost job, a duplicate job or Redis being down loses nothing; the next relay finds the rows.
 Redis must run with ``maxmemory-policy noeviction`` so queued jobs are never evicted.
 """
@@ -32,12 +33,15 @@ def queue(redis_url: str) -> Queue:
     return Queue(QUEUE_NAME, connection=connection, default_timeout=JOB_TIMEOUT)
 
 
-def wake_relay(redis_url: str) -> None:
-    """Ask a worker to relay now. If Redis is down the rows wait for the next periodic relay."""
+def wake(redis_url: str, *, relay: bool, triage: bool) -> None:
+    """Ask a worker to relay or triage now. If Redis is down the rows wait for the next periodic run."""
     try:
-        queue(redis_url).enqueue(relay_job, result_ttl=60, failure_ttl=24 * 3600, description="relay outbox")
+        if relay:
+            queue(redis_url).enqueue(relay_job, result_ttl=60, failure_ttl=24 * 3600, description="relay outbox")
+        if triage:
+            queue(redis_url).enqueue(triage_job, result_ttl=60, failure_ttl=24 * 3600, description="triage new cases")
     except redis.RedisError as error:
-        log.warning("could not wake the relay (%s); the periodic relay will deliver", type(error).__name__)
+        log.warning("could not wake the workers (%s); the periodic jobs will catch up", type(error).__name__)
 
 
 @functools.cache
@@ -65,3 +69,12 @@ def sweep_job() -> dict[str, Any]:
     with _worker_app().app_context(), Session(db.engine) as session:
         report = run_sweep(session, personal_data_cipher(), utcnow())
         return {"warned": len(report.warned), "overdue": len(report.overdue), "escalated": len(report.escalated)}
+
+
+def triage_job() -> int:
+    """Suggest for new cases. Idempotent: a case gets one suggestion and only cases without one are picked."""
+    from api.settings import personal_data_cipher, triage_policy, triage_store
+    from triage.jobs import run_triage
+
+    with _worker_app().app_context(), Session(db.engine) as session:
+        return run_triage(session, personal_data_cipher(), utcnow(), triage_store(), triage_policy())

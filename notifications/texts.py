@@ -17,7 +17,7 @@ from complaints.database import DbSession, UTCDateTime, db
 from complaints.errors import InvalidInput
 
 CHANNELS = ("wecom", "in_app")
-PLACEHOLDERS = frozenset({"reference", "number", "clock_label", "level", "status", "days"})
+PLACEHOLDERS = frozenset({"reference", "number", "clock_label", "level", "status", "days", "respondent", "count"})
 DEFAULTS: dict[str, str] = {
     "case.assigned": "新交办案件 {reference}，请在5个工作日内签收或提出异议。",
     "case.sent_back": "案件 {reference} 的答复被中心退回，请补充办理。",
@@ -34,6 +34,7 @@ DEFAULTS: dict[str, str] = {
     "case.replied": "案件 {reference} 的承办单位已答复，请审核。",
     "recheck.requested": "案件 {reference} 的诉求人申请复查。",
     "material.added": "案件 {reference} 的诉求人补充了材料。",
+    "risk.alert": "类案风险提示：近期针对{respondent}的投诉已达 {count} 件（最新 {reference}），请研判。",
 }
 FALLBACK = "您有新的案件消息：{reference}"
 

@@ -199,3 +199,14 @@ def reload_user(app: Flask, user_id: int) -> StaffUser:
 def desk(app: Flask, client: FlaskClient) -> Desk:
     seed_center(app)
     return Desk(app, client)
+
+
+@pytest.fixture(scope="session")
+def seed_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed triage model, trained once for the session (about two seconds); tests copy it into their DATA_DIR."""
+    from triage.store import ModelStore
+    from triage.training import current_or_seed_model
+
+    root = tmp_path_factory.mktemp("models") / "triage"
+    current_or_seed_model(ModelStore(root), utcnow())
+    return root

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.config import Config
 from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
 from notifications.queue import QUEUE_NAME, queue, relay_job
+from triage.records import TriageSuggestion
 
 from .desk import Desk
 from .fake_hotline import FakeHotline
@@ -115,10 +116,12 @@ def test_a_commit_wakes_a_worker_that_delivers(
     app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
 ) -> None:
     push(desk.client, ORDER)
-    assert queue(REDIS_URL).count == 1
+    assert queue(REDIS_URL).count == 2  # the relay, and triage for the new case
     run_burst(app)
     assert [body["event"] for body in fake_hotline.received] == ["complaint.received"]
     assert hotline_row(app).status == "sent"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TriageSuggestion)) == 1
     queue(REDIS_URL).enqueue(relay_job)
     run_burst(app)
     assert len(fake_hotline.received) == 1  # a second relay finds nothing to send

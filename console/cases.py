@@ -1,0 +1,99 @@
+"""Case detail: timeline, attachments (previewed safely), identity where allowed, clocks, delivery states,
+documents; and the supervisor's actions on a case (escalate, reveal the identity to a department)."""
+
+from __future__ import annotations
+
+from flask import Response, flash, render_template, send_file
+
+from api.case_context import case_context, on_case, staff_actor
+from api.settings import config, personal_data_cipher, upload_store
+from complaints import supervision
+from complaints.access import get_visible, is_center, read_identities
+from complaints.case_views import case_detail
+from complaints.database import db, utcnow
+from complaints.departments import department_by_code, list_departments
+from complaints.documents import KINDS, build_document
+from complaints.errors import NotFound
+from complaints.permissions import Action
+from complaints.taxonomy import list_categories, list_domains
+from triage import overview
+from triage.history import similar_closed_cases
+
+from .blueprint import back, bp, page, parse
+from .forms import EscalateForm, RevealForm
+
+PREVIEWABLE = {"image/jpeg", "image/png", "image/webp"}
+
+
+@bp.route("/cases/<int:complaint_id>")
+@page(Action.VIEW_COMPLAINTS)
+def case(complaint_id: int) -> str:
+    actor, now = staff_actor(), utcnow()
+    complaint = get_visible(db.session, actor, complaint_id)
+    center = is_center(actor)
+    return render_template(
+        "console/case.html",
+        detail=case_detail(db.session, personal_data_cipher(), actor, complaint, now),
+        suggestion=overview.suggestion_of(db.session, complaint.id) if center else None,
+        similar=similar_closed_cases(db.session, complaint, 5),
+        own_legs=[leg for leg in complaint.legs if leg.department_id == actor.department_id],
+        departments=[d for d in list_departments(db.session) if d.level != "external"],
+        categories=list_categories(db.session) if center else [],
+        domains=list_domains(db.session) if center else [],
+        documents=KINDS,
+        previewable=PREVIEWABLE,
+        center=center,
+    )
+
+
+@bp.route("/cases/<int:complaint_id>/attachments/<int:attachment_id>")
+@page(Action.VIEW_COMPLAINTS)
+def attachment(complaint_id: int, attachment_id: int) -> Response:
+    """An attachment the actor may see, served so that it cannot run as a page: its recognised type, no sniffing,
+    and a sandbox that forbids scripts even in a PDF viewer or an SVG."""
+    actor, now = staff_actor(), utcnow()
+    complaint = get_visible(db.session, actor, complaint_id)
+    detail = case_detail(db.session, personal_data_cipher(), actor, complaint, now)
+    found = next((a for a in detail.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    response = send_file(
+        upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
+    )
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cases/<int:complaint_id>/documents/<kind>")
+@page(Action.PRINT_DOCUMENTS)
+def document(complaint_id: int, kind: str) -> str:
+    actor, now = staff_actor(), utcnow()
+    complaint = get_visible(db.session, actor, complaint_id)
+    identities = read_identities(db.session, personal_data_cipher(), actor, complaint, f"document:{kind}", now)
+    return render_template(
+        "documents/document.html", doc=build_document(db.session, complaint, kind, identities, config().center_name)
+    )
+
+
+@bp.route("/cases/<int:complaint_id>/supervision", methods=["POST"])
+@page(Action.SUPERVISE)
+def escalate(complaint_id: int) -> Response:
+    form = parse(EscalateForm())
+    complaint = on_case(complaint_id, lambda ctx, c: supervision.raise_supervision(ctx, c, form["level"], form["note"]))
+    flash(f"{complaint.reference} 督办级别已调整", "info")
+    return back("console.case", complaint_id=complaint_id)
+
+
+@bp.route("/cases/<int:complaint_id>/disclosure", methods=["POST"])
+@page(Action.REVEAL_IDENTITY)
+def reveal(complaint_id: int) -> Response:
+    form = parse(RevealForm())
+    ctx = case_context()
+    department = department_by_code(ctx.session, form["department_code"])
+    complaint = on_case(complaint_id, lambda ctx, c: supervision.reveal_identity(ctx, c, department, form["reason"]))
+    flash(f"已向{department.name}披露 {complaint.reference} 的诉求人身份（已记录）", "info")
+    return back("console.case", complaint_id=complaint_id)

@@ -1,0 +1,76 @@
+"""Form schemas of the console (validated with marshmallow like the API's arguments)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from complaints.cases import URGENCIES
+
+
+def text(max_length: int, required: bool = True) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+    return fields.String(load_default=None, validate=validate.Length(max=max_length))
+
+
+class NextForm(Schema):
+    next = fields.String(load_default=None)
+
+
+class RejectForm(NextForm):
+    reason = text(2000)
+    lawful_channel = text(200)
+
+
+class MergeForm(NextForm):
+    target_reference = text(24)
+    note = text(500, required=False)
+
+
+class TransferForm(NextForm):
+    body = text(200)
+    reason = text(2000)
+
+
+class ClassifyForm(NextForm):
+    category_code = fields.String(load_default=None)
+    domain_code = fields.String(load_default=None)
+    urgency = fields.String(load_default=None, validate=validate.OneOf(URGENCIES))
+
+
+class ReasonForm(NextForm):
+    reason = text(2000)
+
+
+class ReplyForm(NextForm):
+    text = text(5000)
+
+
+class ExtensionForm(NextForm):
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+    reason = text(2000)
+
+
+class EscalateForm(NextForm):
+    level = fields.String(required=True, validate=validate.OneOf(["normal", "yellow", "red"]))
+    note = text(500, required=False)
+
+
+class RevealForm(NextForm):
+    department_code = text(40)
+    reason = text(500)
+
+
+class RegisterForm(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(["hotline", "walkin", "letter", "web"]))
+    title = text(200)
+    content = text(5000)
+    respondent = text(200)
+    place = text(200, required=False)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    confidentiality = fields.String(load_default="confidential", validate=validate.OneOf(["confidential", "anonymous"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["individual", "enterprise"]))
+    name = text(80, required=False)
+    phone = text(40, required=False)
+    enterprise_name = text(200, required=False)
+    credit_code = text(18, required=False)

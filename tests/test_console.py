@@ -1,0 +1,179 @@
+"""The console's guards, exercised through HTTP as a browser would: sessions, CSRF, the second factor, department
+isolation, and the pages and actions of each desk."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from complaints.database import db, utcnow
+from complaints.staff import StaffSession, StaffUser
+
+from .console_client import ConsoleUser
+from .desk import Desk
+
+
+@pytest.fixture
+def case(desk: Desk) -> dict[str, Any]:
+    result: dict[str, Any] = desk.register()["case"]
+    return result
+
+
+def test_every_page_but_login_needs_a_session(app: Flask, desk: Desk) -> None:
+    anonymous = ConsoleUser(app)
+    for path in (
+        "/console/",
+        "/console/triage",
+        "/console/desk",
+        "/console/board",
+        "/console/cases/1",
+        "/console/admin",
+    ):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/console/login"), path
+    assert anonymous.get("/console/login").status_code == 200
+    assert anonymous.get("/console/static/console.css").status_code == 200
+
+
+def test_every_console_endpoint_names_who_may_use_it(app: Flask) -> None:
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("console.") and endpoint not in ("console.login", "console.static"):
+            assert getattr(view, "console_page", False), endpoint
+
+
+def test_login_locks_after_repeated_failures_and_sessions_time_out(app: Flask, desk: Desk) -> None:
+    user = ConsoleUser(app)
+    for _ in range(4):
+        assert user.log_in("triage", "wrong-password").status_code == 401
+    locked = user.log_in("triage", "wrong-password")
+    assert locked.status_code == 401 and "锁定" in locked.get_data(as_text=True)
+    assert user.log_in("triage").status_code == 401  # even the right password, while locked
+
+    clerk = ConsoleUser(app)
+    assert clerk.log_in("clerk").status_code == 302
+    assert clerk.get("/console/search").status_code == 200
+    with app.app_context():
+        db.session.execute(update(StaffSession).values(last_seen_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    expired = clerk.get("/console/search")
+    assert expired.status_code == 302 and "/console/login" in expired.headers["Location"]
+
+
+def test_every_form_refuses_a_request_without_its_csrf_token(app: Flask, desk: Desk, case: dict[str, Any]) -> None:
+    user = ConsoleUser(app)
+    assert user.log_in("supervisor").status_code == 302
+    posts = [
+        rule.rule.replace("<int:complaint_id>", str(case["id"])).replace("<int:leg_id>", "1")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("console.") and "POST" in (rule.methods or set())
+    ]
+    assert len(posts) >= 15
+    for path in posts:
+        response = user.client.post(path, data={"reason": "x", "level": "red"})
+        assert response.status_code == 400, path
+        assert "csrf_failed" in response.get_data(as_text=True), path
+    anonymous = ConsoleUser(app)
+    refused = anonymous.client.post("/console/login", data={"username": "clerk", "password": "Demo-2026-pass"})
+    assert refused.status_code == 400 and "csrf_failed" in refused.get_data(as_text=True)
+    assert desk.detail("supervisor", case["id"])["case"]["supervision_level"] == "none"
+
+
+def test_a_department_handler_cannot_open_another_department_s_case(
+    app: Flask, desk: Desk, case: dict[str, Any]
+) -> None:
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
+    own, other = ConsoleUser(app), ConsoleUser(app)
+    assert own.log_in("samr.handler").status_code == 302
+    assert other.log_in("eco.handler").status_code == 302
+    assert case["reference"] in own.get("/console/desk").get_data(as_text=True)
+    assert own.get(f"/console/cases/{case['id']}").status_code == 200
+    assert case["reference"] not in other.get("/console/desk").get_data(as_text=True)
+    assert other.get(f"/console/cases/{case['id']}").status_code == 404
+    assert other.post(f"/console/cases/{case['id']}/legs/1/sign").status_code == 404
+    assert other.get("/console/triage").status_code == 403
+    page = own.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert "刘建国" not in page and "诉求人身份依法保密" in page
+
+
+def test_administrators_reach_nothing_before_the_second_factor(app: Flask, desk: Desk) -> None:
+    admin = ConsoleUser(app)
+    first = admin.log_in("sysadmin")
+    assert first.status_code == 302
+    for path in ("/console/admin", "/console/", "/console/search"):
+        blocked = admin.get(path)
+        assert blocked.status_code == 302 and blocked.headers["Location"].endswith("/console/second-factor/setup"), path
+    secret = admin.enroll_second_factor()
+    assert admin.get("/console/admin").status_code == 200
+
+    again = ConsoleUser(app)
+    assert again.log_in("sysadmin").status_code == 302
+    assert again.get("/console/admin").headers["Location"].endswith("/console/second-factor")
+    wrong = again.post("/console/second-factor", {"code": "000000"}, token_from="/console/second-factor")
+    assert wrong.status_code == 401
+    code = pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=30))  # enrolment spent this step's code
+    assert again.post("/console/second-factor", {"code": code}, token_from="/console/second-factor").status_code == 302
+    assert again.get("/console/admin").status_code == 200
+    replay = ConsoleUser(app)
+    replay.log_in("sysadmin")
+    reused = replay.post("/console/second-factor", {"code": code}, token_from="/console/second-factor")
+    assert reused.status_code == 401  # a code works once
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).where(StaffUser.username == "sysadmin")).one()
+        assert user.totp_secret_encrypted and secret not in user.totp_secret_encrypted  # encrypted at rest
+    clerk = ConsoleUser(app)
+    clerk.log_in("clerk")
+    assert clerk.get("/console/admin").status_code == 403
+
+
+def test_triage_officer_accepts_and_assigns_from_the_queue(app: Flask, desk: Desk, case: dict[str, Any]) -> None:
+    user = ConsoleUser(app)
+    user.log_in("triage")
+    queue = user.get("/console/triage").get_data(as_text=True)
+    assert str(case["reference"]) in queue
+    response = user.post(
+        f"/console/cases/{case['id']}/accept-assign",
+        {"lead_department": "city-samr", "assisting_departments": "dist-east-samr"},
+        token_from="/console/triage",
+    )
+    assert response.status_code == 303
+    detail = desk.detail("triage", case["id"])["case"]
+    assert detail["status"] == "assigned"
+    assert sorted(leg["department"]["code"] for leg in detail["legs"]) == ["city-samr", "dist-east-samr"]
+    bad = user.post(f"/console/cases/{case['id']}/reject", {"reason": ""}, token_from="/console/triage")
+    assert bad.status_code == 400 and "validation_error" in bad.get_data(as_text=True)
+    conflict = user.post(f"/console/cases/{case['id']}/accept", token_from="/console/triage")
+    assert conflict.status_code == 409 and "不能受理" in conflict.get_data(as_text=True)
+
+
+def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, desk: Desk) -> None:
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    response = user.post(
+        "/console/register",
+        {
+            "channel": "walkin",
+            "kind": "individual",
+            "name": "张三",
+            "phone": "13800001234",
+            "respondent": "某街道办",
+            "title": "办证难",
+            "content": "多次补材料仍不受理",
+        },
+        token_from="/console/register",
+    )
+    assert response.status_code == 201
+    page = response.get_data(as_text=True)
+    reference = re.search(r"FZ\d{4}-\d{6}", page)
+    assert reference and re.search(r"查询码：</td><td class=\"code\">[2-9A-Z]{10}<", page)
+    assert response.headers["Cache-Control"] == "no-store"
+    found = user.get(f"/console/search?q={reference.group(0)}").get_data(as_text=True)
+    assert "办证难" in found
+    by_phone = user.get("/console/search?phone=13800001234").get_data(as_text=True)
+    assert reference.group(0) in by_phone

@@ -1,0 +1,57 @@
+"""Text as the classifier sees it: raw input (titles, full sentences, punctuation, full-width characters) and the
+pre-segmented training text of public corpora (jieba tokens joined by spaces, stopwords and punctuation removed)
+come out in the same shape, so a model trained on one serves the other.
+
+Character n-grams need no segmentation; word features come from the tokens when the text is already segmented and
+from jieba otherwise: rjieba, the binding of jieba-rs, which cuts exactly as Python jieba does without its HMM (same
+dictionary) about 17 times faster, so a suggestion stays within its latency target. ``load_segmenter`` loads the
+dictionary once per process (the serving command and the workers call it at start).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Any
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+SEGMENTED_SPACE_RATIO = 0.15
+
+
+def clean(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, spaces and punctuation kept as single spaces."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def characters(text: str) -> str:
+    """The text without spaces or punctuation: what the character n-grams run over."""
+    return clean(text).replace(" ", "")
+
+
+def is_segmented(text: str) -> bool:
+    """Pre-segmented corpora put a space between most words; people typing Chinese almost never do."""
+    cjk = len(_CJK.findall(text))
+    return cjk > 0 and text.count(" ") / cjk >= SEGMENTED_SPACE_RATIO
+
+
+def words(text: str) -> list[str]:
+    """Word tokens: the given segmentation when there is one, jieba's (dictionary only, no HMM) otherwise."""
+    cleaned = clean(text)
+    if is_segmented(text):
+        return cleaned.split()
+    return [token for token in load_segmenter().cut(cleaned, False) if token.strip()]
+
+
+@functools.cache
+def load_segmenter() -> Any:
+    import rjieba
+
+    rjieba.cut("加载词典", False)
+    return rjieba
+
+
+def join_title(title: str | None, text: str) -> str:
+    """The title carries the gist of a message; the corpora's segmented text starts with it too."""
+    return f"{title.strip()}\n{text}" if title and title.strip() else text
