@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, g, request
 
 from channel.accounts import MiniProgramAccount
 from channel.accounts import authenticate as authenticate_mp
-from complaints import audit
+from complaints import audit, second_factor
 from complaints.accounts import Actor
 from complaints.database import db, utcnow
 from complaints.errors import AuthenticationFailed
@@ -102,6 +102,10 @@ def _enforce_access() -> Response | None:
         return domain_error_response(error)
     action: Action | None = getattr(view, "permission", None)
     user = current_user()
+    if action != Action.VIEW_OWN_ACCOUNT and not second_factor.is_satisfied(g.staff_session):
+        return error_response(
+            403, "second_factor_required", "请先完成动态口令验证（POST /api/v1/session/second-factor）"
+        )
     if action is not None and is_allowed(user.role, action):
         return None
     audit.record(

@@ -48,7 +48,16 @@ class LoginResultSchema(Schema):
     token = fields.String()
     expires_at = fields.DateTime()
     idle_timeout_seconds = fields.Integer()
+    second_factor_required = fields.Boolean(
+        metadata={
+            "description": "true: the token reaches nothing but /me and /session/second-factor until a code is verified"
+        }
+    )
     user = fields.Nested(StaffUserSchema)
+
+
+class SecondFactorArgs(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
 
 
 class CreateUserArgs(Schema):

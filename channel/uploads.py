@@ -17,7 +17,7 @@ from complaints.database import DbSession
 from complaints.errors import InvalidInput, NotFound
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
-PURPOSES = ("evidence", "authorization", "licence", "supplement")
+PURPOSES = ("evidence", "authorization", "licence", "supplement", "reply")
 
 
 @dataclass(frozen=True)

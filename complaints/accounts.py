@@ -150,3 +150,14 @@ def _department_for_role(session: DbSession, role: Role, department_code: str | 
     if department is None:
         raise InvalidInput("承办单位不存在", code="unknown_department")
     return department
+
+
+def department_staff(session: DbSession, department_id: int) -> list[StaffUser]:
+    """The active handlers and heads of one department (to hand a case to within it)."""
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.department_id == department_id, StaffUser.is_active.is_(True))
+            .order_by(StaffUser.username)
+        )
+    )

@@ -20,7 +20,9 @@ class Attachment(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint("size_bytes >= 0", name="size_not_negative"),
         CheckConstraint("uploaded_by IN ('complainant', 'center', 'department')", name="known_uploader"),
-        CheckConstraint("purpose IN ('evidence', 'authorization', 'licence', 'supplement')", name="known_purpose"),
+        CheckConstraint(
+            "purpose IN ('evidence', 'authorization', 'licence', 'supplement', 'reply')", name="known_purpose"
+        ),
         CheckConstraint(
             "media_check IS NULL OR media_check IN ('pending', 'unchecked', 'pass', 'review', 'risky')",
             name="known_media_check",

@@ -313,3 +313,22 @@ def accept_and_assign(
     if complaint.status == CaseStatus.SUBMITTED.value:
         accept(ctx, complaint)
     return assign(ctx, complaint, lead_code=lead_code, assisting_codes=assisting_codes, instructions=instructions)
+
+
+def assign_handler(ctx: CaseContext, leg: DepartmentLeg, username: str) -> None:
+    """Hand the department's part of a case to one of its own handlers (承办人); the center is not involved."""
+    from .accounts import find_user
+
+    user = find_user(ctx.session, username)
+    if user is None or not user.is_active or user.department_id != leg.department_id:
+        raise InvalidInput("只能交给本单位在岗的工作人员", code="handler_not_in_department")
+    if not leg.active:
+        raise InvalidTransition("该承办事项已结束，不能再转交")
+    leg.handler_id = user.id
+    record_event(
+        ctx,
+        leg.complaint,
+        "handler_assigned",
+        note=f"本单位承办人：{user.display_name}",
+        department_id=leg.department_id,
+    )

@@ -20,6 +20,7 @@ from .database import UTCDateTime, db
 if TYPE_CHECKING:
     from .cases import Complaint
     from .departments import Department
+    from .staff import StaffUser
 
 
 class LegStatus(StrEnum):
@@ -74,9 +75,11 @@ class DepartmentLeg(db.Model):  # type: ignore[name-defined]
     reply: Mapped[str | None] = mapped_column(Text)
     objection_reason: Mapped[str | None] = mapped_column(Text)
     instructions: Mapped[str | None] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="legs")
     department: Mapped[Department] = relationship()
+    handler: Mapped[StaffUser | None] = relationship()
 
     @property
     def active(self) -> bool:

@@ -71,6 +71,7 @@ class Action(StrEnum):
     REPLY_LEG = "leg.reply"
     OBJECT_LEG = "leg.object"
     REQUEST_EXTENSION = "extension.request"
+    ASSIGN_LEG_HANDLER = "leg.assign_handler"
     # triage
     VIEW_TRIAGE = "triage.view"
     MANAGE_ROUTING = "routing.manage"
@@ -111,6 +112,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REPLY_LEG: frozenset({Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}),
     Action.OBJECT_LEG: frozenset({Role.DEPARTMENT_HEAD}),
     Action.REQUEST_EXTENSION: frozenset({Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HEAD}),
+    Action.ASSIGN_LEG_HANDLER: DEPARTMENT_ROLES,
     Action.VIEW_TRIAGE: CENTER_ROLES,
     Action.MANAGE_ROUTING: frozenset({Role.SYSTEM_ADMIN}),
     Action.CLOSE_RISK_ALERT: frozenset({Role.SUPERVISOR}),

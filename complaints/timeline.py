@@ -11,6 +11,7 @@ from .database import DbSession, UTCDateTime, db
 
 ACTION_LABELS = {
     "submitted": "已提交",
+    "handler_assigned": "指定承办人",
     "accept": "已受理",
     "reject": "不予受理",
     "merge": "已并案处理",

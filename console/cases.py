@@ -9,6 +9,7 @@ from api.case_context import case_context, on_case, staff_actor
 from api.settings import config, personal_data_cipher, upload_store
 from complaints import supervision
 from complaints.access import get_visible, is_center, read_identities
+from complaints.accounts import department_staff
 from complaints.case_views import case_detail
 from complaints.database import db, utcnow
 from complaints.departments import department_by_code, list_departments
@@ -37,6 +38,7 @@ def case(complaint_id: int) -> str:
         suggestion=overview.suggestion_of(db.session, complaint.id) if center else None,
         similar=similar_closed_cases(db.session, complaint, 5),
         own_legs=[leg for leg in complaint.legs if leg.department_id == actor.department_id],
+        colleagues=department_staff(db.session, actor.department_id) if actor.department_id else [],
         departments=[d for d in list_departments(db.session) if d.level != "external"],
         categories=list_categories(db.session) if center else [],
         domains=list_domains(db.session) if center else [],

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request
 
 from api.case_context import on_leg, staff_actor
+from api.settings import upload_store
+from channel.department_reply import reply_with_attachments
 from complaints import handling
 from complaints.case_views import CaseFilters, search_cases
 from complaints.database import db, utcnow
 from complaints.permissions import Action
 
 from .blueprint import back, bp, page, parse
-from .forms import ExtensionForm, ReasonForm, ReplyForm
+from .forms import ExtensionForm, HandlerForm, ReasonForm, ReplyForm
 
 OPEN = ["assigned", "in_handling", "replied", "under_review"]
 
@@ -60,6 +62,19 @@ def extension(complaint_id: int, leg_id: int) -> Response:
 @page(Action.REPLY_LEG)
 def reply(complaint_id: int, leg_id: int) -> Response:
     form = parse(ReplyForm())
-    complaint = on_leg(complaint_id, leg_id, lambda ctx, leg: handling.reply(ctx, leg, form["text"]))
-    flash(f"已提交 {complaint.reference} 的答复", "info")
+    files = [(f.filename or "附件", f.read()) for f in request.files.getlist("files") if f.filename]
+    store = upload_store()
+    complaint = on_leg(
+        complaint_id, leg_id, lambda ctx, leg: reply_with_attachments(ctx, leg, form["text"], files, store)
+    )
+    flash(f"已提交 {complaint.reference} 的答复" + (f"（附件 {len(files)} 个）" if files else ""), "info")
+    return back("console.case", complaint_id=complaint_id)
+
+
+@bp.route("/cases/<int:complaint_id>/legs/<int:leg_id>/handler", methods=["POST"])
+@page(Action.ASSIGN_LEG_HANDLER)
+def assign_handler(complaint_id: int, leg_id: int) -> Response:
+    form = parse(HandlerForm())
+    complaint = on_leg(complaint_id, leg_id, lambda ctx, leg: handling.assign_handler(ctx, leg, form["username"]))
+    flash(f"{complaint.reference} 已转交本单位承办人", "info")
     return back("console.case", complaint_id=complaint_id)

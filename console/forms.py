@@ -46,6 +46,10 @@ class ReplyForm(NextForm):
     text = text(5000)
 
 
+class HandlerForm(NextForm):
+    username = text(40)
+
+
 class ExtensionForm(NextForm):
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
     reason = text(2000)

@@ -177,3 +177,71 @@ def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, des
     assert "办证难" in found
     by_phone = user.get("/console/search?phone=13800001234").get_data(as_text=True)
     assert reference.group(0) in by_phone
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_the_department_hands_a_case_on_and_replies_with_a_file(app: Flask, desk: Desk, case: dict[str, Any]) -> None:
+    from io import BytesIO
+
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    leg = desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})["legs"][0]
+    head = ConsoleUser(app)
+    head.log_in("samr.head")
+    page = f"/console/cases/{case['id']}"
+    handed = head.post(f"{page}/legs/{leg['id']}/handler", {"username": "samr.handler"}, token_from=page)
+    assert handed.status_code == 303
+    outsider = head.post(f"{page}/legs/{leg['id']}/handler", {"username": "eco.handler"}, token_from=page)
+    assert outsider.status_code == 400 and "handler_not_in_department" in outsider.get_data(as_text=True)
+    handler = ConsoleUser(app)
+    handler.log_in("samr.handler")
+    assert "承办人 市场监管局经办人 赵磊" in handler.get(page).get_data(as_text=True)
+    handler.post(f"{page}/legs/{leg['id']}/sign", token_from=page)
+    refused = handler.client.post(
+        f"{page}/legs/{leg['id']}/reply",
+        data={"text": "已整改", "csrf_token": handler.csrf(page), "files": (BytesIO(b"MZ not an image"), "x.exe")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and "unsupported_file_type" in refused.get_data(as_text=True)
+    replied = handler.client.post(
+        f"{page}/legs/{leg['id']}/reply",
+        data={"text": "已整改并退还物品", "csrf_token": handler.csrf(page), "files": (BytesIO(PNG), "整改照片.png")},
+        content_type="multipart/form-data",
+    )
+    assert replied.status_code == 303, replied.get_data(as_text=True)[:300]
+    detail = desk.detail("supervisor", case["id"])
+    assert detail["case"]["status"] == "replied"
+    shown = handler.get(page).get_data(as_text=True)
+    link = re.search(rf"/console/cases/{case['id']}/attachments/(\d+)", shown)
+    assert link and "整改照片.png" in shown
+    served = handler.get(link.group(0))
+    assert served.data == PNG and served.mimetype == "image/png"
+    assert (
+        "sandbox" in served.headers["Content-Security-Policy"] and served.headers["X-Content-Type-Options"] == "nosniff"
+    )
+
+
+def test_administrator_api_tokens_need_the_second_factor_too(app: Flask, desk: Desk) -> None:
+    admin = ConsoleUser(app)
+    admin.log_in("sysadmin")
+    secret = admin.enroll_second_factor()
+    response = desk.client.post("/api/v1/session", json={"username": "sysadmin", "password": "Demo-2026-pass"})
+    assert response.status_code == 201 and response.get_json()["second_factor_required"] is True
+    headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
+    blocked = desk.client.get("/api/v1/users", headers=headers)
+    assert (blocked.status_code, blocked.get_json()["code"]) == (403, "second_factor_required")
+    assert desk.client.get("/api/v1/me", headers=headers).status_code == 200
+    wrong = desk.client.post("/api/v1/session/second-factor", json={"code": "000000"}, headers=headers)
+    assert (wrong.status_code, wrong.get_json()["code"]) == (401, "invalid_second_factor")
+    with app.app_context():  # the failure counts towards the lockout (it was committed, not rolled back)
+        count = db.session.scalar(select(StaffUser.failed_login_count).where(StaffUser.username == "sysadmin"))
+        assert count == 1
+    code = pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=30))
+    assert desk.client.post("/api/v1/session/second-factor", json={"code": code}, headers=headers).status_code == 204
+    assert desk.client.get("/api/v1/users", headers=headers).status_code == 200
+    clerk = desk.client.post("/api/v1/session", json={"username": "clerk", "password": "Demo-2026-pass"})
+    assert clerk.get_json()["second_factor_required"] is False
