@@ -7,6 +7,7 @@ mistake can be corrected too) and recounts every provisional deadline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -129,3 +130,46 @@ def _entered_schedules(session: DbSession, year: int | None = None) -> list[Year
         )
         for y, entries in days.items()
     ]
+
+
+WORKDAY_WORDS = ("上班", "补班", "调休上班", "工作日")
+_LINE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:至|到|~|－|—)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s+(\S.*)$")
+
+
+def parse_schedule_text(year: int, text: str) -> tuple[dict[date, str], set[date]]:
+    """A year's schedule pasted as the State Council publishes it, one line per day or range:
+    ``2027-01-01 元旦``, ``2027-02-10至2027-02-16 春节`` (holidays) and ``2027-02-07 上班`` (a make-up workday;
+    also 补班). Blank lines and lines starting with # are skipped. Errors name the line."""
+    holidays: dict[date, str] = {}
+    workdays: set[date] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise InvalidInput(
+                f"第{number}行格式不正确：“{line}”（应为“2027-01-01 元旦”或“2027-02-07 上班”）", code="invalid_schedule"
+            )
+        try:
+            first = date.fromisoformat(_iso(match.group(1)))
+            last = date.fromisoformat(_iso(match.group(2))) if match.group(2) else first
+        except ValueError:
+            raise InvalidInput(f"第{number}行的日期不存在：“{line}”", code="invalid_schedule") from None
+        if first.year != year or last.year != year or last < first:
+            raise InvalidInput(f"第{number}行的日期不在{year}年内或起止颠倒：“{line}”", code="invalid_schedule")
+        name = match.group(3).strip()
+        for offset in range((last - first).days + 1):
+            day = date.fromordinal(first.toordinal() + offset)
+            if name in WORKDAY_WORDS:
+                workdays.add(day)
+            else:
+                holidays[day] = name
+    if not holidays:
+        raise InvalidInput("没有识别到任何节假日", code="invalid_schedule")
+    return holidays, workdays
+
+
+def _iso(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{year}-{int(month):02d}-{int(day):02d}"

@@ -51,9 +51,11 @@ def page(action: Action | None) -> Callable[[View], View]:
 
 
 def parse(schema: Schema) -> dict[str, Any]:
-    """The submitted form, validated; a bad form is a 400 page listing what is wrong."""
+    """The submitted form, validated (an empty field counts as not given); a bad form is a 400 page listing what
+    is wrong."""
     try:
-        loaded: dict[str, Any] = schema.load({k: v for k, v in request.form.items() if k != "csrf_token"})
+        submitted = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""}
+        loaded: dict[str, Any] = schema.load(submitted)
     except ValidationError as error:
         raise FormInvalid(error.messages) from None
     return loaded

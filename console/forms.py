@@ -78,3 +78,21 @@ class RegisterForm(Schema):
     phone = text(40, required=False)
     enterprise_name = text(200, required=False)
     credit_code = text(18, required=False)
+
+
+class YearScheduleForm(NextForm):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2200))
+    schedule = text(20000)
+
+
+class RoutingRuleForm(NextForm):
+    department_code = text(40)
+    domain_code = fields.String(load_default=None)
+    category_code = fields.String(load_default=None)
+    place_contains = fields.String(load_default=None, validate=validate.Length(max=60))
+    respondent_contains = fields.String(load_default=None, validate=validate.Length(max=120))
+    note = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class ThresholdForm(NextForm):
+    threshold_percent = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100))

@@ -245,3 +245,83 @@ def test_administrator_api_tokens_need_the_second_factor_too(app: Flask, desk: D
     assert desk.client.get("/api/v1/users", headers=headers).status_code == 200
     clerk = desk.client.post("/api/v1/session", json={"username": "clerk", "password": "Demo-2026-pass"})
     assert clerk.get_json()["second_factor_required"] is False
+
+
+def first_unknown_year(app: Flask) -> int:
+    from complaints.calendar_schedule import load_calendar
+    from complaints.workdays import china_day
+
+    with app.app_context():
+        calendar = load_calendar(db.session)
+    year = china_day(utcnow()).year
+    while calendar.knows(year):
+        year += 1
+    return year
+
+
+def schedule_for(year: int) -> str:
+    return "\n".join(
+        [
+            f"{year}-01-01 元旦",
+            f"{year}-02-10至{year}-02-16 春节",
+            f"{year}-02-07 上班",
+            f"{year}-10-01至{year}-10-07 国庆节",
+        ]
+    )
+
+
+def test_an_administrator_enters_next_year_and_provisional_deadlines_become_firm(app: Flask, desk: Desk) -> None:
+    from complaints.deadlines import provisional_count
+
+    year = first_unknown_year(app)
+    for _ in range(2):
+        case = desk.register()["case"]
+        desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+        desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
+    with app.app_context():
+        before = provisional_count(db.session)
+    if before == 0:
+        pytest.skip(f"no deadline of a case assigned today reaches {year}, the first year without a schedule")
+    admin = ConsoleUser(app)
+    admin.log_in("sysadmin")
+    admin.enroll_second_factor()
+    page = admin.get("/console/admin/calendar").get_data(as_text=True)
+    assert f'id="provisional">{before}<' in page
+    bad = admin.post(
+        "/console/admin/calendar",
+        {"year": year, "schedule": f"{year}-02-30 春节"},
+        token_from="/console/admin/calendar",
+    )
+    assert bad.status_code == 400 and "第1行的日期不存在" in bad.get_data(as_text=True)
+    entered = admin.post(
+        "/console/admin/calendar", {"year": year, "schedule": schedule_for(year)}, token_from="/console/admin/calendar"
+    )
+    assert entered.status_code == 303
+    after = admin.get("/console/admin/calendar").get_data(as_text=True)
+    assert 'id="provisional">0<' in after and f"{before} 个暂定期限已重新计算为正式期限" in after
+    with app.app_context():
+        assert provisional_count(db.session) == 0
+
+
+def test_an_administrator_edits_routing_rules_and_thresholds(app: Flask, desk: Desk) -> None:
+    admin = ConsoleUser(app)
+    admin.log_in("sysadmin")
+    admin.enroll_second_factor()
+    page = "/console/admin/routing"
+    added = admin.post(
+        page, {"department_code": "city-eco", "domain_code": "environment", "note": "环保"}, token_from=page
+    )
+    assert added.status_code == 303
+    assert "环保" in admin.get(page).get_data(as_text=True)
+    empty = admin.post(page, {"department_code": "city-eco"}, token_from=page)
+    assert empty.status_code == 400 and "rule_without_condition" in empty.get_data(as_text=True)
+    admin.post("/console/admin/categories/inaction/threshold", {"threshold_percent": "85"}, token_from=page)
+    rules = desk.get("supervisor", "/api/v1/routing-rules").get_json()
+    assert [(r["note"], r["department_id"] is not None) for r in rules] == [("环保", True)]
+    with app.app_context():
+        from complaints.taxonomy import category_by_code
+
+        assert category_by_code(db.session, "inaction").auto_route_threshold == pytest.approx(0.85)
+    supervisor = ConsoleUser(app)
+    supervisor.log_in("supervisor")
+    assert supervisor.get(page).status_code == 403

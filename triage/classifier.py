@@ -1,8 +1,9 @@
 """One classification head (domain or category): TF-IDF over character 1-3-grams and over words, into a linear SVM
 with probabilities calibrated (sigmoid) on internal folds while the SVM itself is fitted on all the data.
 
-Character n-grams carry most of the signal and need no segmentation; words add the longer terms. On the public
-corpus this beats either alone by about a point of macro-F1 (see bench/triage_quality.py). Probabilities come
+Both read the content words of the text (triage/text.py: stopwords dropped, so raw input and segmented corpora look
+alike). Character n-grams carry most of the signal; words add the longer terms. On the public corpus the pair beats
+plain word TF-IDF by about a point of macro-F1 (see bench/triage_quality.py and the README). Probabilities come
 from sigmoid calibration, so a per-category auto-routing threshold means what it says; calibrating
 without an ensemble keeps the full-data SVM (averaging SVMs fitted on folds cost half a point).
 """
@@ -21,7 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .text import characters, words
+from .text import content_characters, content_words
 
 SVM_C = 1.0
 SMALL_CORPUS = 400
@@ -153,9 +154,11 @@ def train_head(texts: list[str], labels: list[str]) -> Head:
                     [
                         (
                             "chars",
-                            _vectorizer(analyzer="char", preprocessor=characters, ngram_range=(1, 3), min_df=min_df),
+                            _vectorizer(
+                                analyzer="char", preprocessor=content_characters, ngram_range=(1, 3), min_df=min_df
+                            ),
                         ),
-                        ("words", _vectorizer(analyzer=words, min_df=min_df)),
+                        ("words", _vectorizer(analyzer=content_words, min_df=min_df)),
                     ]
                 ),
             ),

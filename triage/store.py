@@ -29,7 +29,7 @@ import joblib
 from .classifier import Head
 
 HEADS = ("domain", "category")
-LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "joblib")
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "stopwordsiso", "joblib")
 
 
 class ModelUnavailable(RuntimeError):
