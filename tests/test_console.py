@@ -69,7 +69,9 @@ def test_every_form_refuses_a_request_without_its_csrf_token(app: Flask, desk: D
     user = ConsoleUser(app)
     assert user.log_in("supervisor").status_code == 302
     posts = [
-        rule.rule.replace("<int:complaint_id>", str(case["id"])).replace("<int:leg_id>", "1")
+        re.sub(r"<int:\w+>", "1", rule.rule.replace("<int:complaint_id>", str(case["id"]))).replace(
+            "<code>", "inaction"
+        )
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("console.") and "POST" in (rule.methods or set())
     ]
