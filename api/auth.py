@@ -11,6 +11,7 @@ An endpoint is reachable only if its view is marked :func:`public`, is a mini-pr
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -108,6 +109,12 @@ def _enforce_access() -> Response | None:
         )
     if action is not None and is_allowed(user.role, action):
         return None
+    record_denial(user, action, now)
+    return error_response(403, "forbidden", "您的角色无权执行此操作")
+
+
+def record_denial(user: StaffUser, action: Action | None, now: datetime, **details: object) -> None:
+    """Audit a refused request (API or console): who, what they tried, the permission it needed."""
     audit.record(
         db.session,
         "auth.permission_denied",
@@ -115,10 +122,9 @@ def _enforce_access() -> Response | None:
         actor_name=user.username,
         ip_address=request.remote_addr,
         target=f"{request.method} {request.path}"[:200],
-        details={"action": str(action) if action else None, "role": user.role},
+        details={"action": str(action) if action else None, "role": user.role, **details},
         now=now,
     )
-    return error_response(403, "forbidden", "您的角色无权执行此操作")
 
 
 def _bearer_token() -> str | None:

@@ -21,6 +21,7 @@ from .database import DbSession
 from .deadlines import OPEN_STATES, Deadline, clocks_of
 from .departments import Department
 from .disclosures import IdentityDisclosure
+from .errors import NotFound
 from .follow_ups import FollowUp
 from .legs import Extension
 from .machine import StaffActor
@@ -165,3 +166,21 @@ def visible_attachments(
         select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
     )
     return [a for a in attachments if identity_visible or is_center(actor) or a.purpose not in IDENTIFYING_PURPOSES]
+
+
+def visible_attachment(
+    session: DbSession,
+    cipher: PersonalDataCipher,
+    actor: StaffActor,
+    complaint: Complaint,
+    attachment_id: int,
+    now: datetime,
+) -> Attachment:
+    """One attachment of the case that the actor may see (departments never get identifying ones unless the
+    identity was revealed to them), or NotFound."""
+    found = next(
+        (a for a in case_detail(session, cipher, actor, complaint, now).attachments if a.id == attachment_id), None
+    )
+    if found is None:
+        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    return found

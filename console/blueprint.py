@@ -12,10 +12,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from api.auth import current_user
+from api.auth import current_user, record_denial
 from api.errors import status_of
 from api.settings import config, login_policy
-from complaints import audit, second_factor
+from complaints import second_factor
 from complaints.cases import STATUS_LABELS, SUPERVISION_LABELS, CaseStatus, SupervisionLevel
 from complaints.database import db, utcnow
 from complaints.deadlines import CLOCK_LABELS, Clock
@@ -110,17 +110,7 @@ def _to_login() -> Response:
 
 
 def deny(action: Action | None = None) -> Response:
-    user = current_user()
-    audit.record(
-        db.session,
-        "auth.permission_denied",
-        actor_id=user.id,
-        actor_name=user.username,
-        ip_address=request.remote_addr,
-        target=f"{request.method} {request.path}"[:200],
-        details={"action": str(action) if action else None, "role": user.role, "console": True},
-        now=utcnow(),
-    )
+    record_denial(current_user(), action, utcnow(), console=True)
     return error_page(403, "forbidden", "您的角色无权打开此页面或执行此操作")
 
 

@@ -10,11 +10,10 @@ from api.settings import config, personal_data_cipher, upload_store
 from complaints import supervision
 from complaints.access import get_visible, is_center, read_identities
 from complaints.accounts import department_staff
-from complaints.case_views import case_detail
+from complaints.case_views import case_detail, visible_attachment
 from complaints.database import db, utcnow
 from complaints.departments import department_by_code, list_departments
 from complaints.documents import KINDS, build_document
-from complaints.errors import NotFound
 from complaints.permissions import Action
 from complaints.taxonomy import list_categories, list_domains
 from triage import overview
@@ -53,12 +52,9 @@ def case(complaint_id: int) -> str:
 def attachment(complaint_id: int, attachment_id: int) -> Response:
     """An attachment the actor may see, served so that it cannot run as a page: its recognised type, no sniffing,
     and a sandbox that forbids scripts even in a PDF viewer or an SVG."""
-    actor, now = staff_actor(), utcnow()
+    actor = staff_actor()
     complaint = get_visible(db.session, actor, complaint_id)
-    detail = case_detail(db.session, personal_data_cipher(), actor, complaint, now)
-    found = next((a for a in detail.attachments if a.id == attachment_id), None)
-    if found is None:
-        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
         upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
     )

@@ -13,12 +13,11 @@ from channel import walkin
 from channel.receipt import qr_svg, receipt_lines, render_pdf
 from complaints import after_closure, handling, intake, supervision, triage_decisions
 from complaints.access import get_visible, get_visible_by_reference, read_identities
-from complaints.case_views import CaseFilters, case_detail, search_cases
+from complaints.case_views import CaseFilters, case_detail, search_cases, visible_attachment
 from complaints.complainants import PersonInput
 from complaints.database import db, utcnow
 from complaints.departments import department_by_code
 from complaints.documents import build_document
-from complaints.errors import NotFound
 from complaints.permissions import Action
 
 from ..auth import requires
@@ -298,12 +297,9 @@ def receipt(args: dict[str, str], complaint_id: int) -> Any:
 @requires(Action.VIEW_COMPLAINTS)
 def attachment(complaint_id: int, attachment_id: int) -> Any:
     """Download an attachment the actor may see (departments never get identifying ones unless revealed)."""
-    actor, now = staff_actor(), utcnow()
+    actor = staff_actor()
     complaint = get_visible(db.session, actor, complaint_id)
-    detail = case_detail(db.session, personal_data_cipher(), actor, complaint, now)
-    found = next((a for a in detail.attachments if a.id == attachment_id), None)
-    if found is None:
-        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
         upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
     )
