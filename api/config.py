@@ -80,6 +80,7 @@ class Config:
     triage_auto_route: bool = True
     triage_repeat_days: int = 90
     triage_cluster_size: int = 3
+    metric_formulas: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -129,6 +130,7 @@ class Config:
             triage_auto_route=_bool(env, "TRIAGE_AUTO_ROUTE", True),
             triage_repeat_days=_int(env, "TRIAGE_REPEAT_DAYS", 90, 1, 3650),
             triage_cluster_size=_int(env, "TRIAGE_CLUSTER_SIZE", 3, 2, 1000),
+            metric_formulas=_metric_formulas(env.get("METRIC_FORMULAS")),
             hotline_callback_url=_base_url(env["HOTLINE_CALLBACK_URL"], "HOTLINE_CALLBACK_URL")
             if env.get("HOTLINE_CALLBACK_URL")
             else None,
@@ -213,6 +215,26 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name}={raw!r} is not a boolean (true/false)")
+
+
+def _metric_formulas(raw: str | None) -> tuple[tuple[str, str, str], ...]:
+    """``response=signed/assigned;satisfaction=satisfied/visited``: which counts make each rate."""
+    from complaints.statistics import COUNTS, METRICS
+
+    formulas = []
+    for part in (raw or "").split(";"):
+        if not part.strip():
+            continue
+        metric, _, ratio = part.partition("=")
+        numerator, _, denominator = ratio.partition("/")
+        metric, numerator, denominator = metric.strip(), numerator.strip(), denominator.strip()
+        if metric not in METRICS or numerator not in COUNTS or denominator not in COUNTS:
+            raise ConfigError(
+                f"METRIC_FORMULAS: {part.strip()!r} is not METRIC=COUNT/COUNT with METRIC one of "
+                f"{', '.join(METRICS)} and COUNT one of {', '.join(COUNTS)}"
+            )
+        formulas.append((metric, numerator, denominator))
+    return tuple(formulas)
 
 
 def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> str:

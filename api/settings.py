@@ -15,6 +15,7 @@ from channel.wechat import MiniProgramClient, WeChatSettings, WeChatUnavailable
 from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
+from complaints.statistics import DEFAULT_FORMULAS
 from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders, http_session
 from notifications.sms import (
     ALIYUN_ENDPOINT,
@@ -144,6 +145,11 @@ def triage_store() -> ModelStore:
 def triage_policy() -> TriagePolicy:
     settings = config()
     return TriagePolicy(settings.triage_auto_route, settings.triage_repeat_days, settings.triage_cluster_size)
+
+
+def metric_formulas() -> dict[str, tuple[str, str]]:
+    """The three rates' formulas: the defaults, with what METRIC_FORMULAS changes."""
+    return {**DEFAULT_FORMULAS, **{metric: (n, d) for metric, n, d in config().metric_formulas}}
 
 
 def config() -> Config:

@@ -76,6 +76,7 @@ class Action(StrEnum):
     VIEW_TRIAGE = "triage.view"
     MANAGE_ROUTING = "routing.manage"
     CLOSE_RISK_ALERT = "risk_alert.close"
+    VIEW_DASHBOARD = "dashboard.view"
 
 
 _ALL_STAFF = frozenset(Role)
@@ -116,6 +117,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_TRIAGE: CENTER_ROLES,
     Action.MANAGE_ROUTING: frozenset({Role.SYSTEM_ADMIN}),
     Action.CLOSE_RISK_ALERT: frozenset({Role.SUPERVISOR}),
+    Action.VIEW_DASHBOARD: CENTER_ROLES,
 }
 
 

@@ -32,6 +32,8 @@ def test_defaults_need_no_setup(tmp_path: Path) -> None:
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
         ({"DATA_ENCRYPTION_KEYS": "not-a-key"}, "Fernet key"),
         ({"LOOKUP_HASH_KEY": "c2hvcnQ="}, "at least 32 bytes"),
+        ({"TRIAGE_AUTO_ROUTE": "maybe"}, "TRIAGE_AUTO_ROUTE='maybe' is not a boolean"),
+        ({"METRIC_FORMULAS": "response=signed/everyone"}, "METRIC_FORMULAS: 'response=signed/everyone' is not"),
     ],
 )
 def test_bad_values_are_named(env: dict[str, str], message: str) -> None:
@@ -79,3 +81,9 @@ def test_production_takes_secrets_from_the_environment(tmp_path: Path) -> None:
     config = resolve_secrets(Config.from_env(env), LOG)
     assert len(config.data_encryption_keys) == 2
     assert config.lookup_hash_key == b"A" * 32
+
+
+def test_metric_formulas_override_the_defaults() -> None:
+    config = Config.from_env({"METRIC_FORMULAS": "response=signed/assigned; satisfaction=satisfied/closed"})
+    assert config.metric_formulas == (("response", "signed", "assigned"), ("satisfaction", "satisfied", "closed"))
+    assert Config.from_env({"TRIAGE_AUTO_ROUTE": "false"}).triage_auto_route is False

@@ -327,3 +327,55 @@ def test_an_administrator_edits_routing_rules_and_thresholds(app: Flask, desk: D
     supervisor = ConsoleUser(app)
     supervisor.log_in("supervisor")
     assert supervisor.get(page).status_code == 403
+
+
+def test_the_dashboard_s_figures_match_the_database(app: Flask, desk: Desk) -> None:
+    from collections import Counter
+
+    from api.settings import personal_data_cipher
+    from complaints.cases import Complaint
+    from complaints.demo import seed_demo_center
+    from complaints.legs import DepartmentLeg
+
+    with app.app_context():
+        seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
+        db.session.commit()
+        cases = list(db.session.scalars(select(Complaint)))
+        samr_legs = [
+            leg
+            for leg in db.session.scalars(select(DepartmentLeg).where(DepartmentLeg.role == "lead"))
+            if leg.department.code == "city-samr"
+        ]
+        expected = {
+            "collected": len(cases),
+            "accepted": sum(c.accepted_at is not None for c in cases),
+            "closed": sum(c.status == "closed" for c in cases),
+        }
+        categories = Counter(c.category.name if c.category else "未分类" for c in cases)
+        samr = {
+            "assigned": len(samr_legs),
+            "signed": sum(leg.signed_at is not None for leg in samr_legs),
+            "closed": sum(leg.complaint.status == "closed" for leg in samr_legs),
+            "satisfied": sum(leg.complaint.follow_up_outcome == "satisfied" for leg in samr_legs),
+            "visited": sum(leg.complaint.follow_up_outcome is not None for leg in samr_legs),
+        }
+    user = ConsoleUser(app)
+    user.log_in("supervisor")
+    start = (utcnow() - timedelta(days=400)).date().isoformat()
+    page = user.get(f"/console/dashboard?start={start}").get_data(as_text=True)
+    for metric, value in expected.items():
+        assert f'data-metric="{metric}">{value}<' in page, metric
+    for name, count in categories.items():
+        assert f'data-label="{name}" data-value="{count}"' in page, name
+    row = re.search(r'<tr data-department="city-samr">(.*?)</tr>', page, re.S)
+    assert row is not None
+    for key, value in samr.items():
+        assert f'data-count="{key}">{value}<' in row.group(1), key
+    rate = f"{samr['closed'] / samr['assigned']:.0%}" if samr["assigned"] else "—"
+    assert f'data-rate="resolution">{rate}<' in row.group(1)
+    assert "解决率 = 办结数 ÷ 交办数" in page
+    assert "<svg" in page and "cdn" not in page.lower()
+    assert user.get("/console/dashboard?start=2026-13-01").status_code == 400
+    department = ConsoleUser(app)
+    department.log_in("samr.handler")
+    assert department.get("/console/dashboard").status_code == 403

@@ -112,3 +112,16 @@ def _name(session: DbSession, kind: type[Category] | type[Domain], row_id: int |
 def _department(session: DbSession, department_id: int | None) -> dict[str, Any] | None:
     department = session.get(Department, department_id) if department_id else None
     return {"code": department.code, "name": department.name} if department else None
+
+
+def repeat_and_cluster_figures(session: DbSession, complaint_ids: list[int]) -> dict[str, int]:
+    """For the dashboard: how many of these cases were flagged as repeats or belong to a 类案 alert, and how many
+    risk alerts are open."""
+    suggestions = list(
+        session.scalars(select(TriageSuggestion).where(TriageSuggestion.complaint_id.in_(complaint_ids)))
+    )
+    return {
+        "repeats": sum(s.repeat_of_id is not None for s in suggestions),
+        "in_clusters": sum(s.risk_alert_id is not None for s in suggestions),
+        "open_alerts": len(open_alerts(session)),
+    }
