@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import UTCDateTime, db
+from .cases import CaseStatus, Complaint
+from .database import DbSession, UTCDateTime, db
+from .departments import Department
 
 
 class FollowUp(db.Model):  # type: ignore[name-defined]
@@ -26,3 +29,38 @@ class FollowUp(db.Model):  # type: ignore[name-defined]
     source: Mapped[str] = mapped_column(String(12))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass
+class FollowUpCounts:
+    department: Department
+    visited: int = 0
+    satisfied: int = 0
+    dissatisfied: int = 0
+
+
+def follow_up_work_list(session: DbSession) -> list[Complaint]:
+    """Closed cases not yet visited (no rating from the complainant, no call recorded), longest waiting first."""
+    return list(
+        session.scalars(
+            select(Complaint)
+            .where(Complaint.status == CaseStatus.CLOSED.value, Complaint.follow_up_outcome.is_(None))
+            .order_by(Complaint.closed_at)
+        )
+    )
+
+
+def follow_up_counts(session: DbSession) -> list[FollowUpCounts]:
+    """回访 per lead department: visits, satisfied, dissatisfied (each dissatisfied verdict reopened the case)."""
+    rows = session.execute(
+        select(Department, FollowUp.outcome)
+        .join(Complaint, Complaint.id == FollowUp.complaint_id)
+        .join(Department, Department.id == Complaint.lead_department_id)
+    ).all()
+    counts: dict[int, FollowUpCounts] = {}
+    for department, outcome in rows:
+        row = counts.setdefault(department.id, FollowUpCounts(department))
+        row.visited += 1
+        row.satisfied += outcome == "satisfied"
+        row.dissatisfied += outcome == "dissatisfied"
+    return sorted(counts.values(), key=lambda r: r.department.code)

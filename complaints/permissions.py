@@ -77,6 +77,8 @@ class Action(StrEnum):
     MANAGE_ROUTING = "routing.manage"
     CLOSE_RISK_ALERT = "risk_alert.close"
     VIEW_DASHBOARD = "dashboard.view"
+    EXPORT = "export.run"
+    EXPORT_PERSONAL_DATA = "export.personal_data"
 
 
 _ALL_STAFF = frozenset(Role)
@@ -118,6 +120,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ROUTING: frozenset({Role.SYSTEM_ADMIN}),
     Action.CLOSE_RISK_ALERT: frozenset({Role.SUPERVISOR}),
     Action.VIEW_DASHBOARD: CENTER_ROLES,
+    Action.EXPORT: CENTER_ROLES,
+    Action.EXPORT_PERSONAL_DATA: frozenset({Role.SUPERVISOR}),
 }
 
 

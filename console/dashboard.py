@@ -20,11 +20,7 @@ from .blueprint import CHANNEL_LABELS, bp, page
 @bp.route("/dashboard")
 @page(Action.VIEW_DASHBOARD)
 def dashboard_page() -> str:
-    today = china_day(utcnow())
-    period = Period(_day("start", date(today.year, 1, 1)), _day("end", today))
-    if period.end < period.start:
-        raise InvalidInput("结束日期不能早于开始日期", code="invalid_period")
-    figures = dashboard(db.session, period, metric_formulas(), utcnow())
+    figures = dashboard(db.session, period_from_request(), metric_formulas(), utcnow())
     return render_template(
         "console/dashboard.html",
         d=figures,
@@ -33,6 +29,15 @@ def dashboard_page() -> str:
         metrics=METRICS,
         counts=COUNTS,
     )
+
+
+def period_from_request() -> Period:
+    """?start=&end= as China days; by default from 1 January to today."""
+    today = china_day(utcnow())
+    period = Period(_day("start", date(today.year, 1, 1)), _day("end", today))
+    if period.end < period.start:
+        raise InvalidInput("结束日期不能早于开始日期", code="invalid_period")
+    return period
 
 
 def _day(name: str, default: date) -> date:

@@ -96,3 +96,8 @@ class RoutingRuleForm(NextForm):
 
 class ThresholdForm(NextForm):
     threshold_percent = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100))
+
+
+class FollowUpForm(NextForm):
+    outcome = fields.String(required=True, validate=validate.OneOf(["satisfied", "dissatisfied"]))
+    comment = text(1000, required=False)

@@ -379,3 +379,81 @@ def test_the_dashboard_s_figures_match_the_database(app: Flask, desk: Desk) -> N
     department = ConsoleUser(app)
     department.log_in("samr.handler")
     assert department.get("/console/dashboard").status_code == 403
+
+
+def test_follow_up_visits_record_verdicts_and_a_dissatisfied_one_reopens_the_case(app: Flask, desk: Desk) -> None:
+    from api.settings import personal_data_cipher
+    from complaints.cases import Complaint
+    from complaints.demo import seed_demo_center
+
+    with app.app_context():
+        seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
+        db.session.commit()
+        waiting = list(
+            db.session.scalars(
+                select(Complaint).where(Complaint.status == "closed", Complaint.follow_up_outcome.is_(None))
+            )
+        )
+    assert waiting, "the demo center has a closed case awaiting its visit"
+    case = waiting[0]
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    page = user.get("/console/follow-ups").get_data(as_text=True)
+    assert f'data-reference="{case.reference}"' in page
+    done = user.post(
+        f"/console/cases/{case.id}/follow-up",
+        {"outcome": "dissatisfied", "comment": "问题没有解决"},
+        token_from="/console/follow-ups",
+    )
+    assert done.status_code == 303
+    detail = desk.detail("supervisor", case.id)["case"]
+    assert (detail["status"], detail["redo_count"]) == ("assigned", 1)
+    after = user.get("/console/follow-ups").get_data(as_text=True)
+    assert f'data-reference="{case.reference}"' not in after
+    row = re.search(r'<tr data-department="[^"]+"><td>[^<]+</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>', after)
+    assert row is not None and int(row.group(3)) >= 1
+    again = user.post(f"/console/cases/{case.id}/follow-up", {"outcome": "satisfied"}, token_from="/console/follow-ups")
+    assert again.status_code == 409  # the case is back in handling; no verdict until it closes again
+    handler = ConsoleUser(app)
+    handler.log_in("samr.handler")
+    assert handler.get("/console/follow-ups").status_code == 403
+
+
+def read_workbook(data: bytes) -> dict[str, list[list[object]]]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(data))
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets}
+
+
+def test_exports_mask_personal_data_unless_the_role_allows_it_and_are_audited(app: Flask, desk: Desk) -> None:
+    from complaints.audit import AuditEvent
+
+    case = desk.register()["case"]
+    clerk, supervisor = ConsoleUser(app), ConsoleUser(app)
+    clerk.log_in("clerk")
+    supervisor.log_in("supervisor")
+    masked = clerk.get(f"/console/export/cases.xlsx?q={case['reference']}")
+    assert masked.status_code == 200 and str(masked.mimetype).endswith("spreadsheetml.sheet")
+    header, row = read_workbook(masked.data)["案件"]
+    assert header[8:10] == ["诉求人", "联系电话"]
+    assert row[0] == case["reference"] and row[8:11] == ["刘*国", "139****5678", "示例食品有限公司"]
+    full = read_workbook(supervisor.get(f"/console/export/cases.xlsx?q={case['reference']}").data)["案件"][1]
+    assert full[8:10] == ["刘建国", "13912345678"]
+    sheets = read_workbook(supervisor.get("/console/export/statistics.xlsx").data)
+    assert {"概况", "三率", "按问题类型", "按渠道", "按月趋势"} <= set(sheets)
+    assert sheets["概况"][1] == ["收到", 1]
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("export.%")).order_by(AuditEvent.id)
+        ).all()
+    assert [(e.action, e.actor_name, e.details.get("personal_data")) for e in events] == [
+        ("export.cases", "clerk", False),
+        ("export.cases", "supervisor", True),
+        ("export.statistics", "supervisor", None),
+    ]
+    handler = ConsoleUser(app)
+    handler.log_in("samr.handler")
+    assert handler.get("/console/export/cases.xlsx").status_code == 403
