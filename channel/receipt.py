@@ -73,7 +73,7 @@ def receipt_lines(receipt: Receipt) -> list[tuple[str, str]]:
 
 
 def render_pdf(receipt: Receipt) -> bytes:
-    _register_font()
+    register_cjk_font()
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     width, height = A4
@@ -105,7 +105,7 @@ def render_pdf(receipt: Receipt) -> bytes:
     return buffer.getvalue()
 
 
-def _register_font() -> None:
+def register_cjk_font() -> None:
     if FONT_NAME in pdfmetrics.getRegisteredFontNames():
         return
     for path in FONT_PATHS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from . import audit, deadlines, outbox
@@ -177,12 +179,36 @@ def _lead_handling_clock(ctx: CaseContext, complaint: Complaint) -> deadlines.De
     return clock
 
 
+CLUE_TRANSFER_READERS = frozenset({"supervisor"})
+
+
 def visible_notices(session: DbSession, actor: StaffActor) -> list[Notice]:
-    """Center staff see every notice; a department sees the notices addressed to it."""
+    """Center staff see every notice (clue transfers only the supervisor); a department sees those addressed to it."""
     query = select(Notice).order_by(Notice.id.desc())
     if not is_center(actor):
         query = query.where(Notice.department_id == actor.department_id)
+    elif actor.role not in CLUE_TRANSFER_READERS:
+        query = query.where(Notice.kind != NoticeKind.CLUE_TRANSFER.value)
     return list(session.scalars(query))
+
+
+def read_notice(session: DbSession, actor: StaffActor, notice_id: int, now: datetime) -> Notice:
+    """A notice the actor may open; opening a 线索移交单 is recorded (who saw the clue, when)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice not in visible_notices(session, actor):
+        raise NotFound("通知单不存在或无权查看", code="notice_not_found")
+    if notice.kind == NoticeKind.CLUE_TRANSFER.value:
+        audit.record(
+            session,
+            "notice.clue_transfer_read",
+            actor_id=actor.id,
+            actor_name=actor.name,
+            ip_address=actor.ip_address,
+            target=f"notice:{notice.id}",
+            details={"number": notice.number},
+            now=now,
+        )
+    return notice
 
 
 def own_notice(session: DbSession, actor: StaffActor, notice_id: int) -> Notice:

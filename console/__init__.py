@@ -13,7 +13,19 @@ from .blueprint import bp, csrf
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, board, cases, dashboard, desk, exports, follow_ups, intake, session_pages, triage_queue  # noqa: F401
+    from . import (  # noqa: F401
+        admin,
+        board,
+        cases,
+        dashboard,
+        desk,
+        exports,
+        follow_ups,
+        intake,
+        notices,
+        session_pages,
+        triage_queue,
+    )
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by the console's own hook, never on the API
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the signed session cookie it lives in

@@ -39,6 +39,7 @@ def case(complaint_id: int) -> str:
         own_legs=[leg for leg in complaint.legs if leg.department_id == actor.department_id],
         colleagues=department_staff(db.session, actor.department_id) if actor.department_id else [],
         departments=[d for d in list_departments(db.session) if d.level != "external"],
+        all_departments=list_departments(db.session),
         categories=list_categories(db.session) if center else [],
         domains=list_domains(db.session) if center else [],
         documents=KINDS,

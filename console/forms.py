@@ -101,3 +101,14 @@ class ThresholdForm(NextForm):
 class FollowUpForm(NextForm):
     outcome = fields.String(required=True, validate=validate.OneOf(["satisfied", "dissatisfied"]))
     comment = text(1000, required=False)
+
+
+class NoticeForm(NextForm):
+    kind = fields.String(required=True, validate=validate.OneOf(["risk_alert", "supervision_notice", "clue_transfer"]))
+    department_code = text(40)
+    subject = text(200)
+    body = text(5000)
+
+
+class NoticeReplyForm(NextForm):
+    reply = text(5000)

@@ -457,3 +457,82 @@ def test_exports_mask_personal_data_unless_the_role_allows_it_and_are_audited(ap
     handler = ConsoleUser(app)
     handler.log_in("samr.handler")
     assert handler.get("/console/export/cases.xlsx").status_code == 403
+
+
+def pdf_text(pdf: bytes) -> str:
+    from io import BytesIO
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(BytesIO(pdf))
+    return "".join(page.get_textpage().get_text_range() for page in document)
+
+
+def test_a_supervisor_issues_a_supervision_notice_that_prints_and_the_department_replies(
+    app: Flask, desk: Desk
+) -> None:
+    case = desk.register()["case"]
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
+    supervisor = ConsoleUser(app)
+    supervisor.log_in("supervisor")
+    page = f"/console/cases/{case['id']}"
+    issued = supervisor.post(
+        f"{page}/notices",
+        {
+            "kind": "supervision_notice",
+            "department_code": "city-samr",
+            "subject": "逾期未办",
+            "body": "请于期限内办结并书面回复。",
+        },
+        token_from=page,
+    )
+    assert issued.status_code == 303
+    notice_page = issued.headers["Location"]
+    shown = supervisor.get(notice_page).get_data(as_text=True)
+    number = re.search(r"法督督办〔\d{4}〕\d+号|法督督办[^<\s]+", shown)
+    assert number and "问题督办单" in shown and "请于" in shown
+    pdf = supervisor.get(f"{notice_page}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = pdf_text(pdf.data)
+    assert "问题督办单" in text and "市市场监督管理局" in text and "逾期未办" in text
+    department = ConsoleUser(app)
+    department.log_in("samr.head")
+    assert number.group(0) in department.get("/console/notices").get_data(as_text=True)
+    replied = department.post(f"{notice_page}/reply", {"reply": "已整改完毕"}, token_from=notice_page)
+    assert replied.status_code == 303
+    assert "已整改完毕" in supervisor.get(notice_page).get_data(as_text=True)
+    other = ConsoleUser(app)
+    other.log_in("eco.head")
+    assert other.get(notice_page).status_code == 404
+
+
+def test_a_clue_transfer_is_seen_only_by_the_supervisor_and_each_reading_is_recorded(app: Flask, desk: Desk) -> None:
+    from complaints.audit import AuditEvent
+
+    case = desk.register()["case"]
+    supervisor = ConsoleUser(app)
+    supervisor.log_in("supervisor")
+    page = f"/console/cases/{case['id']}"
+    issued = supervisor.post(
+        f"{page}/notices",
+        {
+            "kind": "clue_transfer",
+            "department_code": "discipline",
+            "subject": "涉嫌索要财物",
+            "body": "移交线索，请依规处置。",
+        },
+        token_from=page,
+    )
+    notice_page = issued.headers["Location"]
+    assert "涉嫌索要财物" in supervisor.get(notice_page).get_data(as_text=True)
+    pdf_text_found = pdf_text(supervisor.get(f"{notice_page}.pdf").data)
+    assert "线索移交单" in pdf_text_found and "附：线索材料" in pdf_text_found and case["reference"] in pdf_text_found
+    assert "刘建国" not in pdf_text_found  # the package carries the facts, not the complainant
+    clerk = ConsoleUser(app)
+    clerk.log_in("clerk")
+    assert clerk.get(notice_page).status_code == 404
+    assert "涉嫌索要财物" not in clerk.get("/console/notices").get_data(as_text=True)
+    with app.app_context():
+        reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "notice.clue_transfer_read")).all()
+    assert [e.actor_name for e in reads] == ["supervisor", "supervisor"]
