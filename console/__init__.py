@@ -15,6 +15,7 @@ from .blueprint import bp, csrf
 def init_app(app: Flask) -> None:
     from . import (  # noqa: F401
         admin,
+        admin_accounts,
         board,
         cases,
         dashboard,

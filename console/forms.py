@@ -112,3 +112,21 @@ class NoticeForm(NextForm):
 
 class NoticeReplyForm(NextForm):
     reply = text(5000)
+
+
+class NewUserForm(NextForm):
+    username = text(40)
+    display_name = text(80)
+    password = text(256)
+    role = text(32)
+    department_code = fields.String(load_default=None)
+
+
+class PasswordForm(NextForm):
+    password = text(256)
+
+
+class MessageTextForm(NextForm):
+    channel = text(10)
+    event = text(40)
+    text = text(500)

@@ -536,3 +536,49 @@ def test_a_clue_transfer_is_seen_only_by_the_supervisor_and_each_reading_is_reco
     with app.app_context():
         reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "notice.clue_transfer_read")).all()
     assert [e.actor_name for e in reads] == ["supervisor", "supervisor"]
+
+
+def admin_user(app: Flask, username: str) -> ConsoleUser:
+    user = ConsoleUser(app)
+    assert user.log_in(username).status_code == 302
+    user.enroll_second_factor()
+    return user
+
+
+def test_the_three_administrators_each_do_only_their_part(app: Flask, desk: Desk) -> None:
+    system, security, auditor = (admin_user(app, name) for name in ("sysadmin", "secadmin", "auditor"))
+    created = system.post(
+        "/console/admin/users",
+        {
+            "username": "eco.second",
+            "display_name": "生态环境局经办人 钱七",
+            "password": "Another-2026-pass",
+            "role": "department_handler",
+            "department_code": "city-eco",
+        },
+        token_from="/console/admin/users",
+    )
+    assert created.status_code == 303
+    assert 'data-username="eco.second"' in system.get("/console/admin/users").get_data(as_text=True)
+    newcomer = ConsoleUser(app)
+    for _ in range(5):
+        newcomer.log_in("eco.second", "wrong-password")
+    assert "eco.second" in security.get("/console/admin/locked").get_data(as_text=True)
+    with app.app_context():
+        user_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "eco.second"))
+    assert (
+        security.post(f"/console/admin/users/{user_id}/unlock", token_from="/console/admin/locked").status_code == 303
+    )
+    assert newcomer.log_in("eco.second", "Another-2026-pass").status_code == 302
+    reworded = system.post(
+        "/console/admin/texts",
+        {"channel": "wecom", "event": "case.assigned", "text": "请签收案件 {reference}"},
+        token_from="/console/admin/texts",
+    )
+    assert reworded.status_code == 303
+    log = auditor.get("/console/admin/audit").get_data(as_text=True)
+    assert "auth.account_locked" in log and "user.unlocked" in log and "auth.second_factor_enrolled" in log
+    for page in ("/console/admin/users", "/console/admin/texts", "/console/admin/calendar"):
+        assert auditor.get(page).status_code == 403, page  # the audit administrator reads and changes nothing else
+    assert security.get("/console/admin/users").status_code == 403
+    assert system.get("/console/admin/audit").status_code == 403
