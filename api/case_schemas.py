@@ -132,6 +132,7 @@ class NoticeArgs(Schema):
     department = _required_text(40)
     subject = _required_text(200)
     body = _required_text(20000)
+    rectify_by = fields.Date(load_default=None, metadata={"description": "整改期限"})
 
 
 class LegSchema(Schema):
@@ -245,6 +246,7 @@ class NoticeSchema(Schema):
     issued_at = fields.DateTime()
     reply = fields.String(allow_none=True)
     replied_at = fields.DateTime(allow_none=True)
+    rectify_by = fields.Date(allow_none=True)
 
 
 class ExtensionSchema(Schema):

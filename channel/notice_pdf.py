@@ -35,6 +35,7 @@ class NoticeDocument:
     body: str
     issued_on: date
     reply_by: date | None
+    rectify_by: date | None
     case_lines: list[tuple[str, str]]
     timeline: list[str]
 
@@ -59,6 +60,8 @@ def render_notice_pdf(document: NoticeDocument) -> bytes:
     ]
     if document.reply_by:
         story.append(Paragraph(f"请于 {document.reply_by:%Y年%m月%d日} 前书面回复办理情况。", normal))
+    if document.rectify_by:
+        story.append(Paragraph(f"整改期限：{document.rectify_by:%Y年%m月%d日}。", normal))
     if document.case_lines:
         story += [Spacer(1, 6 * mm), Paragraph("附：线索材料", normal)]
         story += [Paragraph(f"{escape(label)}：{escape(value)}", normal) for label, value in document.case_lines]
@@ -100,6 +103,7 @@ def notice_document(session: DbSession, notice: Notice, center_name: str) -> Not
         body=notice.body,
         issued_on=china_day(notice.issued_at),
         reply_by=clock.last_day if clock else None,
+        rectify_by=notice.rectify_by,
         case_lines=case_lines,
         timeline=timeline,
     )

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import audit
 from .database import DbSession, UTCDateTime, db, utcnow
-from .errors import NotFound
-from .taxonomy import department_category
+from .errors import InvalidInput, NotFound
+from .taxonomy import category_by_code, department_category
 
 if TYPE_CHECKING:
     from .taxonomy import Category
@@ -46,3 +47,45 @@ def department_by_code(session: DbSession, code: str) -> Department:
 
 def list_departments(session: DbSession) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def add_department(
+    session: DbSession,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent_code: str | None,
+    category_codes: list[str],
+    actor_id: int | None,
+    actor_name: str,
+    now: datetime,
+) -> Department:
+    """A new 承办单位 in the tree, with the categories it handles."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("请填写代码和名称", code="missing_fields")
+    if level not in LEVELS:
+        raise InvalidInput("层级不正确", code="invalid_level")
+    if session.scalar(select(Department.id).where((Department.code == code) | (Department.name == name))) is not None:
+        raise InvalidInput("代码或名称已存在", code="duplicate_department")
+    department = Department(
+        code=code,
+        name=name,
+        level=level,
+        parent_id=department_by_code(session, parent_code).id if parent_code else None,
+        created_at=now,
+    )
+    department.categories = [category_by_code(session, c) for c in category_codes]
+    session.add(department)
+    session.flush()
+    audit.record(
+        session,
+        "department.added",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        target=f"department:{code}",
+        details={"name": name},
+        now=now,
+    )
+    return department

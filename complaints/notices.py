@@ -7,10 +7,10 @@ the complainant's identity unless it was revealed to the receiving department.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import UTCDateTime, db
@@ -63,6 +63,7 @@ class Notice(db.Model):  # type: ignore[name-defined]
     reply_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectify_by: Mapped[date | None] = mapped_column(Date)
 
     @property
     def label(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -81,14 +81,25 @@ def reveal_identity(ctx: CaseContext, complaint: Complaint, department: Departme
 
 
 def issue_notice(
-    ctx: CaseContext, complaint: Complaint | None, *, kind: str, department: Department, subject: str, body: str
+    ctx: CaseContext,
+    complaint: Complaint | None,
+    *,
+    kind: str,
+    department: Department,
+    subject: str,
+    body: str,
+    rectify_by: date | None = None,
 ) -> Notice:
+    """Number it per kind and year, start its reply clock, tell the department; ``rectify_by`` is the date by
+    which the department must have put things right (整改期限), tracked beside the reply."""
     try:
         notice_kind = NoticeKind(kind)
     except ValueError:
         raise InvalidInput("通知单类型不正确", code="invalid_notice_kind") from None
     if not subject.strip() or not body.strip():
         raise InvalidInput("请填写通知单事由和正文", code="missing_fields")
+    if rectify_by is not None and rectify_by < china_day(ctx.now):
+        raise InvalidInput("整改期限不能早于今天", code="rectify_by_in_past")
     year = china_day(ctx.now).year
     sequence = next_number(ctx.session, f"notice:{notice_kind.value}", year)
     notice = Notice(
@@ -103,6 +114,7 @@ def issue_notice(
         status="issued",
         issued_at=ctx.now,
         issued_by_id=ctx.actor.id,
+        rectify_by=rectify_by,
     )
     limit = limit_for(
         ctx.session,
@@ -216,3 +228,13 @@ def own_notice(session: DbSession, actor: StaffActor, notice_id: int) -> Notice:
     if notice is None or notice.department_id != actor.department_id:
         raise NotFound("通知单不存在或不是发给本单位的", code="notice_not_found")
     return notice
+
+
+def notice_reply_due(session: DbSession) -> dict[int, date]:
+    """Each notice's reply deadline (the last day), to show beside the rectification deadline."""
+    rows = session.execute(
+        select(Notice.id, deadlines.Deadline.last_day).join(
+            deadlines.Deadline, deadlines.Deadline.id == Notice.reply_deadline_id
+        )
+    )
+    return {row.id: row.last_day for row in rows}

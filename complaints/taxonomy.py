@@ -89,3 +89,40 @@ def set_auto_route_threshold(
     category.auto_route_threshold = threshold
     session.flush()
     return category
+
+
+def add_entry(
+    session: DbSession,
+    kind: type[Category] | type[Domain],
+    *,
+    code: str,
+    name: str,
+    parent_code: str | None,
+    actor_id: int | None,
+    actor_name: str,
+    now: datetime,
+) -> Category | Domain:
+    """A new category or domain (optionally under a parent of the same tree); codes are unique and kept forever."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("请填写代码和名称", code="missing_fields")
+    if session.scalar(select(kind.id).where(kind.code == code)) is not None:
+        raise InvalidInput(f"代码 {code} 已存在", code="duplicate_code")
+    parent_id = None
+    if parent_code:
+        parent_id = session.scalar(select(kind.id).where(kind.code == parent_code))
+        if parent_id is None:
+            raise NotFound("上级不存在", code="unknown_parent")
+    entry = kind(code=code, name=name, parent_id=parent_id, created_at=now)
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        f"{kind.__tablename__}.added",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        target=f"{kind.__tablename__}:{code}",
+        details={"name": name},
+        now=now,
+    )
+    return entry

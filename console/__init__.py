@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401
         admin,
         admin_accounts,
+        admin_reference,
         board,
         cases,
         dashboard,

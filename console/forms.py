@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from complaints.cases import URGENCIES
 
@@ -108,6 +108,7 @@ class NoticeForm(NextForm):
     department_code = text(40)
     subject = text(200)
     body = text(5000)
+    rectify_by = fields.Date(load_default=None)
 
 
 class NoticeReplyForm(NextForm):
@@ -130,3 +131,28 @@ class MessageTextForm(NextForm):
     channel = text(10)
     event = text(40)
     text = text(500)
+
+
+class TaxonomyForm(NextForm):
+    code = text(40)
+    name = text(80)
+    parent_code = fields.String(load_default=None)
+
+
+class DepartmentForm(TaxonomyForm):
+    class Meta:
+        unknown = EXCLUDE  # category_codes is a multiple choice, read by the view
+
+    name = text(120)
+    level = fields.String(required=True, validate=validate.OneOf(["city", "district", "town", "external"]))
+
+
+class PolicyForm(NextForm):
+    clock = fields.String(
+        required=True, validate=validate.OneOf(["triage", "sign", "handling", "review", "recheck", "notice_reply"])
+    )
+    category_code = fields.String(load_default=None)
+    urgency = fields.String(load_default=None, validate=validate.OneOf(URGENCIES))
+    length = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    unit = fields.String(required=True, validate=validate.OneOf(["calendar_days", "working_days"]))
+    basis = text(120)

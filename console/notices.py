@@ -11,6 +11,7 @@ from complaints import supervision
 from complaints.database import db, utcnow
 from complaints.departments import department_by_code
 from complaints.permissions import Action
+from complaints.workdays import china_day
 
 from .blueprint import back, bp, page, parse
 from .forms import NoticeForm, NoticeReplyForm
@@ -19,7 +20,12 @@ from .forms import NoticeForm, NoticeReplyForm
 @bp.route("/notices")
 @page(Action.VIEW_NOTICES)
 def notices() -> str:
-    return render_template("console/notices.html", notices=supervision.visible_notices(db.session, staff_actor()))
+    return render_template(
+        "console/notices.html",
+        notices=supervision.visible_notices(db.session, staff_actor()),
+        reply_due=supervision.notice_reply_due(db.session),
+        today=china_day(utcnow()),
+    )
 
 
 @bp.route("/notices/<int:notice_id>")
@@ -52,7 +58,13 @@ def issue_notice(complaint_id: int) -> Response:
         complaint_id,
         lambda ctx, c: issued.append(
             supervision.issue_notice(
-                ctx, c, kind=form["kind"], department=department, subject=form["subject"], body=form["body"]
+                ctx,
+                c,
+                kind=form["kind"],
+                department=department,
+                subject=form["subject"],
+                body=form["body"],
+                rectify_by=form["rectify_by"],
             )
         ),
     )

@@ -484,6 +484,7 @@ def test_a_supervisor_issues_a_supervision_notice_that_prints_and_the_department
             "department_code": "city-samr",
             "subject": "逾期未办",
             "body": "请于期限内办结并书面回复。",
+            "rectify_by": (utcnow() + timedelta(days=30)).date().isoformat(),
         },
         token_from=page,
     )
@@ -495,7 +496,9 @@ def test_a_supervisor_issues_a_supervision_notice_that_prints_and_the_department
     pdf = supervisor.get(f"{notice_page}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = pdf_text(pdf.data)
-    assert "问题督办单" in text and "市市场监督管理局" in text and "逾期未办" in text
+    assert "问题督办单" in text and "市市场监督管理局" in text and "逾期未办" in text and "整改期限" in text
+    listed = supervisor.get("/console/notices").get_data(as_text=True)
+    assert "待回复" in listed and (utcnow() + timedelta(days=30)).date().isoformat()[:7] in listed
     department = ConsoleUser(app)
     department.log_in("samr.head")
     assert number.group(0) in department.get("/console/notices").get_data(as_text=True)
@@ -582,3 +585,46 @@ def test_the_three_administrators_each_do_only_their_part(app: Flask, desk: Desk
         assert auditor.get(page).status_code == 403, page  # the audit administrator reads and changes nothing else
     assert security.get("/console/admin/users").status_code == 403
     assert system.get("/console/admin/audit").status_code == 403
+
+
+def test_the_system_administrator_adds_reference_data_and_deadline_policies(app: Flask, desk: Desk) -> None:
+    system = admin_user(app, "sysadmin")
+    page = "/console/admin/reference"
+    assert (
+        system.post(f"{page}/category", {"code": "permits", "name": "许可审批问题"}, token_from=page).status_code == 303
+    )
+    assert system.post(f"{page}/domain", {"code": "emergency", "name": "应急管理"}, token_from=page).status_code == 303
+    department = system.client.post(
+        f"{page}/department",
+        data={
+            "code": "city-ema",
+            "name": "市应急管理局",
+            "level": "city",
+            "category_codes": ["permits", "inaction"],
+            "csrf_token": system.csrf(page),
+        },
+    )
+    assert department.status_code == 303
+    duplicate = system.post(f"{page}/category", {"code": "permits", "name": "重复"}, token_from=page)
+    assert duplicate.status_code == 400 and "duplicate_code" in duplicate.get_data(as_text=True)
+    shown = system.get(page).get_data(as_text=True)
+    assert "许可审批问题" in shown and "应急管理" in shown and "市应急管理局" in shown
+    policy = system.post(
+        "/console/admin/policies",
+        {"clock": "handling", "category_code": "permits", "length": "20", "unit": "working_days", "basis": "本市规定"},
+        token_from="/console/admin/policies",
+    )
+    assert policy.status_code == 303
+    case = desk.register(category_code="permits")["case"]
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-ema"})
+    from complaints.deadlines import Deadline
+
+    with app.app_context():
+        handling = db.session.scalars(
+            select(Deadline).where(Deadline.complaint_id == case["id"], Deadline.clock == "handling")
+        ).one()
+        assert (handling.length, handling.unit) == (20, "working_days")
+    supervisor = ConsoleUser(app)
+    supervisor.log_in("supervisor")
+    assert supervisor.get(page).status_code == 403
