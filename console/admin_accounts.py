@@ -6,15 +6,17 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request
 
 from api.auth import current_actor
+from api.settings import senders
 from complaints import accounts
 from complaints.audit import recent_events
 from complaints.database import db, utcnow
 from complaints.departments import list_departments
 from complaints.permissions import ROLE_LABELS, Action, Role
-from notifications import texts
+from notifications import subscribe, texts
+from notifications.senders import EVENT_TEXTS
 
 from .blueprint import back, bp, page, parse
-from .forms import MessageTextForm, NewUserForm, PasswordForm
+from .forms import MessageTextForm, NewUserForm, PasswordForm, TemplateMappingForm
 
 
 @bp.route("/admin/users")
@@ -102,3 +104,28 @@ def reword_message() -> Response:
     )
     flash("消息文字已更新", "info")
     return back("console.message_texts")
+
+
+@bp.route("/admin/templates")
+@page(Action.EDIT_MESSAGE_TEXTS)
+def template_mappings() -> str:
+    rows = subscribe.effective_mappings(db.session(), senders().templates, sorted(EVENT_TEXTS))
+    return render_template("console/admin_templates.html", mappings=rows, texts=EVENT_TEXTS)
+
+
+@bp.route("/admin/templates", methods=["POST"])
+@page(Action.EDIT_MESSAGE_TEXTS)
+def map_template() -> Response:
+    form = parse(TemplateMappingForm())
+    subscribe.set_mapping(
+        db.session(),
+        event=form["event"],
+        template_id=form["template_id"],
+        fields=form["field_map"],
+        page=form["page"] or "",
+        known_events=sorted(EVENT_TEXTS),
+        actor=current_actor().name,
+        now=utcnow(),
+    )
+    flash(f"「{EVENT_TEXTS[form['event']]}」的订阅消息模板已更新", "info")
+    return back("console.template_mappings")

@@ -156,3 +156,10 @@ class PolicyForm(NextForm):
     length = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
     unit = fields.String(required=True, validate=validate.OneOf(["calendar_days", "working_days"]))
     basis = text(120)
+
+
+class TemplateMappingForm(NextForm):
+    event = text(40)
+    template_id = text(64)
+    field_map = fields.String(required=True, data_key="fields", validate=validate.Length(min=1, max=300))
+    page = text(200, required=False)

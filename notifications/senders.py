@@ -128,7 +128,7 @@ class Senders:
         self, session: Session, message: OutboxMessage, complaint: Complaint, text: str, now: datetime
     ) -> bool:
         """True when a subscribe message went out; False when this channel cannot carry it (fall back)."""
-        template = self.templates.get(message.event)
+        template = subscribe.template_for(session, message.event, self.templates)
         if self.wechat is None or template is None or complaint.owner_account_id is None:
             return False
         account = session.get(MiniProgramAccount, complaint.owner_account_id)

@@ -8,17 +8,20 @@ refuses) answer means this channel cannot carry the message: the caller falls ba
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from channel import wechat
 from channel.accounts import SubscriptionGrant
 from complaints.cases import Complaint
+from complaints.database import UTCDateTime, db
+from complaints.errors import InvalidInput
 from complaints.workdays import CHINA_TZ
 
 LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10}
@@ -118,3 +121,78 @@ def give_back(session: Session, grant_id: int) -> None:
 def send(client: wechat.MiniProgramClient, openid: str, template: Template, values: dict[str, str]) -> None:
     data: dict[str, Any] = {key: {"value": fit(key, values[name])} for key, name in template.fields.items()}
     wechat.send_subscribe(client, openid, template.template_id, data, template.page)
+
+
+KEY = re.compile(r"^(thing|character_string|phrase|time|name|number|date)\d{1,2}$")
+VALUES = ("reference", "status", "text", "time")
+
+
+class TemplateMapping(db.Model):  # type: ignore[name-defined]
+    """An administrator's mapping of one event to a pre-approved template, overriding the configured file."""
+
+    __tablename__ = "template_mapping"
+
+    event: Mapped[str] = mapped_column(String(40), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    page: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def template_for(session: Session, event: str, configured: dict[str, Template]) -> Template | None:
+    """The template an event is sent with: the administrators' mapping, else the configured one."""
+    row = session.get(TemplateMapping, event)
+    if row is not None:
+        return Template(row.template_id, dict(row.fields), row.page)
+    return configured.get(event)
+
+
+def effective_mappings(session: Session, configured: dict[str, Template], events: list[str]) -> list[dict[str, Any]]:
+    rows = {row.event: row for row in session.scalars(select(TemplateMapping))}
+    result = []
+    for event in events:
+        template = template_for(session, event, configured)
+        result.append(
+            {
+                "event": event,
+                "template_id": template.template_id if template else "",
+                "fields": ",".join(f"{k}={v}" for k, v in template.fields.items()) if template else "",
+                "page": template.page if template else "",
+                "source": "console" if event in rows else "config" if template else "none",
+            }
+        )
+    return result
+
+
+def set_mapping(
+    session: Session,
+    *,
+    event: str,
+    template_id: str,
+    fields: str,
+    page: str,
+    known_events: list[str],
+    actor: str,
+    now: datetime,
+) -> TemplateMapping:
+    """``fields`` as ``thing3=text,character_string1=reference``: the template's keys and which value each takes."""
+    if event not in known_events:
+        raise InvalidInput("没有这个事件", code="unknown_event")
+    parsed: dict[str, str] = {}
+    for part in fields.split(","):
+        key, _, value = part.strip().partition("=")
+        if not KEY.match(key.strip()) or value.strip() not in VALUES:
+            raise InvalidInput(
+                f"字段“{part.strip()}”不正确：应为 模板字段=取值，取值为 {'、'.join(VALUES)} 之一",
+                code="invalid_template_fields",
+            )
+        parsed[key.strip()] = value.strip()
+    if not template_id.strip():
+        raise InvalidInput("请填写模板ID", code="missing_fields")
+    row = session.get(TemplateMapping, event) or TemplateMapping(event=event)
+    row.template_id, row.fields, row.page = template_id.strip(), parsed, page.strip() or "pages/case/detail"
+    row.updated_by, row.updated_at = actor, now
+    session.add(row)
+    session.flush()
+    return row

@@ -628,3 +628,31 @@ def test_the_system_administrator_adds_reference_data_and_deadline_policies(app:
     supervisor = ConsoleUser(app)
     supervisor.log_in("supervisor")
     assert supervisor.get(page).status_code == 403
+
+
+def test_the_system_administrator_maps_events_to_subscribe_templates(app: Flask, desk: Desk) -> None:
+    from api.settings import senders
+    from notifications.subscribe import template_for
+
+    system = admin_user(app, "sysadmin")
+    page = "/console/admin/templates"
+    assert 'data-event="complaint.signed"' in system.get(page).get_data(as_text=True)
+    mapped = system.post(
+        page,
+        {
+            "event": "complaint.signed",
+            "template_id": "TPL-SIGNED-2027",
+            "fields": "character_string1=reference,phrase2=status",
+        },
+        token_from=page,
+    )
+    assert mapped.status_code == 303
+    bad = system.post(
+        page, {"event": "complaint.signed", "template_id": "X", "fields": "thing1=phone"}, token_from=page
+    )
+    assert bad.status_code == 400 and "invalid_template_fields" in bad.get_data(as_text=True)
+    with app.app_context():
+        template = template_for(db.session(), "complaint.signed", senders().templates)
+    assert template is not None and template.template_id == "TPL-SIGNED-2027"
+    assert template.fields == {"character_string1": "reference", "phrase2": "status"}
+    assert "已在此修改" in system.get(page).get_data(as_text=True)
