@@ -9,9 +9,12 @@ from datetime import timedelta
 import pyotp
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from complaints.cases import Complaint
 from complaints.database import db, utcnow
 from complaints.deadlines import provisional_count
+from complaints.legs import DepartmentLeg
 
 from .browser import PageFactory, live_server, screenshot
 from .browser import browser_fixture as browser_fixture  # the fixture browser
@@ -86,10 +89,25 @@ def test_the_dashboard_draws_the_seeded_center(app: Flask, desk: Desk, page_fact
     with app.app_context():
         seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
         db.session.commit()
+        cases = list(db.session.scalars(select(Complaint)))
+        samr = [
+            leg
+            for leg in db.session.scalars(select(DepartmentLeg).where(DepartmentLeg.role == "lead"))
+            if leg.department.code == "city-samr"
+        ]
+    expected = {
+        "collected": len(cases),
+        "accepted": sum(c.accepted_at is not None for c in cases),
+        "closed": sum(c.status == "closed" for c in cases),
+    }
     start = (utcnow() - timedelta(days=400)).date().isoformat()
     with live_server(app) as base_url:
         page = log_in(page_factory, base_url, "supervisor")
         page.goto(f"/console/dashboard?start={start}")
-        expect(page.locator("[data-metric=collected]")).to_have_text("15")
+        for metric, value in expected.items():
+            expect(page.locator(f"[data-metric={metric}]")).to_have_text(str(value))
+        row = page.locator("tr[data-department=city-samr]")
+        expect(row.locator("[data-count=assigned]")).to_have_text(str(len(samr)))
+        expect(row.locator("[data-count=signed]")).to_have_text(str(sum(leg.signed_at is not None for leg in samr)))
         expect(page.locator("svg#by-category rect").first).to_be_visible()
         screenshot(page, "dashboard", full_page=True)
