@@ -20,6 +20,8 @@ from complaints.cases import STATUS_LABELS, SUPERVISION_LABELS, CaseStatus, Supe
 from complaints.database import db, utcnow
 from complaints.deadlines import CLOCK_LABELS, Clock
 from complaints.errors import AuthenticationFailed, DomainError
+from complaints.legs import LegStatus
+from complaints.machine import LEG_LABELS
 from complaints.permissions import Action, is_allowed
 from complaints.sessions import authenticate
 from complaints.workdays import CHINA_TZ
@@ -184,6 +186,19 @@ def level_label(value: str) -> str:
 @bp.app_template_filter("clock_label")
 def clock_label(value: str) -> str:
     return CLOCK_LABELS.get(Clock(value), value)
+
+
+CLOCK_STATES = {"running": "计时中", "paused": "已暂停", "extended": "已延长", "stopped": "已结束"}
+
+
+@bp.app_template_filter("leg_label")
+def leg_label(value: str) -> str:
+    return LEG_LABELS.get(LegStatus(value), value)
+
+
+@bp.app_template_filter("clock_state")
+def clock_state(value: str) -> str:
+    return CLOCK_STATES.get(value, value)
 
 
 @bp.app_template_filter("urgency_label")
