@@ -42,8 +42,12 @@ def relay_once(
             session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
         )
         case_ids = {m.complaint_id for m in messages if m.complaint_id is not None}
-        list(session.scalars(select(Complaint).where(Complaint.id.in_(case_ids))))  # into the identity map for senders
-        return [send_claimed(session, message, send, now) for message in messages]
+        # Held for the whole batch: the identity map keeps objects only while someone references them, and the
+        # senders look each case up by id.
+        cases = list(session.scalars(select(Complaint).where(Complaint.id.in_(case_ids))))
+        outcomes = [send_claimed(session, message, send, now) for message in messages]
+        del cases
+        return outcomes
     finally:
         session.expire_on_commit = expire
         session.expunge_all()
