@@ -113,3 +113,16 @@ def register_cjk_font() -> None:
             pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
             return
     raise FontMissing()
+
+
+def receipt_page(receipt: Receipt) -> str:
+    """The printable HTML receipt (A4), with the QR code inline."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    return render_template(
+        "documents/receipt.html",
+        receipt=receipt,
+        lines=receipt_lines(receipt),
+        qr=Markup(qr_svg(receipt.progress_url)),  # noqa: S704 (an SVG we generate from our own URL)
+    )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from complaints.cases import Complaint
 from complaints.deadlines import Clock, Deadline
+from complaints.intake import IntakeRecord, file_complaint
 from complaints.machine import CaseContext
 from complaints.triage_decisions import reissue_query_code
 from complaints.workdays import china_day
@@ -14,8 +15,19 @@ from complaints.workdays import china_day
 from .receipt import Receipt, progress_url
 
 
+def register(ctx: CaseContext, record: IntakeRecord, *, public_base_url: str, center_name: str) -> Receipt:
+    """File a call or a visit and make its receipt with the query code the filing issued (no reissue)."""
+    complaint, code = file_complaint(ctx, record)
+    return _receipt(ctx, complaint, code, public_base_url, center_name)
+
+
 def issue_receipt(ctx: CaseContext, complaint: Complaint, *, public_base_url: str, center_name: str) -> Receipt:
+    """Reprint: a new query code, and the old one stops working."""
     code = reissue_query_code(ctx, complaint)
+    return _receipt(ctx, complaint, code, public_base_url, center_name)
+
+
+def _receipt(ctx: CaseContext, complaint: Complaint, code: str, public_base_url: str, center_name: str) -> Receipt:
     triage = ctx.session.scalar(
         select(Deadline).where(Deadline.complaint_id == complaint.id, Deadline.clock == Clock.TRIAGE.value)
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from markupsafe import Markup
 
 from api.case_context import case_context, staff_actor
 from api.settings import config, personal_data_cipher
 from channel import walkin
-from channel.receipt import qr_svg, receipt_lines
+from channel.receipt import receipt_page
 from complaints import intake
 from complaints.access import find_complainants_by_phone
 from complaints.case_views import CaseFilters, search_cases
@@ -38,18 +37,9 @@ def register() -> str | Response:
         confidentiality=form["confidentiality"],
         persons=persons,
     )
-    complaint, _ = intake.file_complaint(ctx, record)
     settings = config()
-    issued = walkin.issue_receipt(
-        ctx, complaint, public_base_url=settings.public_base_url, center_name=settings.center_name
-    )
-    html = render_template(
-        "documents/receipt.html",
-        receipt=issued,
-        lines=receipt_lines(issued),
-        qr=Markup(qr_svg(issued.progress_url)),  # noqa: S704 (an SVG we generate from our own URL)
-    )
-    response = Response(html, status=201, mimetype="text/html")
+    issued = walkin.register(ctx, record, public_base_url=settings.public_base_url, center_name=settings.center_name)
+    response = Response(receipt_page(issued), status=201, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"  # the query code is on this page and nowhere else
     return response
 

@@ -9,18 +9,15 @@ from datetime import timedelta
 import pyotp
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
-from complaints.cases import Complaint
 from complaints.database import db, utcnow
 from complaints.deadlines import provisional_count
-from complaints.legs import DepartmentLeg
 
 from .browser import PageFactory, live_server, screenshot
 from .browser import browser_fixture as browser_fixture  # the fixture browser
 from .browser import page_factory_fixture as page_factory_fixture  # the fixture page_factory
 from .desk import Desk
-from .test_console import first_unknown_year, pdf_text, schedule_for
+from .test_console import first_unknown_year, pdf_text, schedule_for, seed_and_count
 from .test_console_journeys import assigned_case, log_in
 
 
@@ -83,31 +80,15 @@ def test_administrator_enters_next_year_and_deadlines_become_firm(
 def test_the_dashboard_draws_the_seeded_center(app: Flask, desk: Desk, page_factory: PageFactory) -> None:
     from playwright.sync_api import expect
 
-    from api.settings import personal_data_cipher
-    from complaints.demo import seed_demo_center
-
-    with app.app_context():
-        seed_demo_center(db.session, personal_data_cipher(), now=utcnow())
-        db.session.commit()
-        cases = list(db.session.scalars(select(Complaint)))
-        samr = [
-            leg
-            for leg in db.session.scalars(select(DepartmentLeg).where(DepartmentLeg.role == "lead"))
-            if leg.department.code == "city-samr"
-        ]
-    expected = {
-        "collected": len(cases),
-        "accepted": sum(c.accepted_at is not None for c in cases),
-        "closed": sum(c.status == "closed" for c in cases),
-    }
+    seeded = seed_and_count(app)
     start = (utcnow() - timedelta(days=400)).date().isoformat()
     with live_server(app) as base_url:
         page = log_in(page_factory, base_url, "supervisor")
         page.goto(f"/console/dashboard?start={start}")
-        for metric, value in expected.items():
+        for metric, value in seeded.funnel.items():
             expect(page.locator(f"[data-metric={metric}]")).to_have_text(str(value))
         row = page.locator("tr[data-department=city-samr]")
-        expect(row.locator("[data-count=assigned]")).to_have_text(str(len(samr)))
-        expect(row.locator("[data-count=signed]")).to_have_text(str(sum(leg.signed_at is not None for leg in samr)))
+        for key in ("assigned", "signed"):
+            expect(row.locator(f"[data-count={key}]")).to_have_text(str(seeded.samr[key]))
         expect(page.locator("svg#by-category rect").first).to_be_visible()
         screenshot(page, "dashboard", full_page=True)

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Response, render_template, send_file
 from flask_smorest import Blueprint
-from markupsafe import Markup
 from marshmallow import Schema, fields, validate
 
 from channel import walkin
-from channel.receipt import qr_svg, receipt_lines, render_pdf
+from channel.receipt import receipt_page, render_pdf
 from complaints import after_closure, handling, intake, supervision, triage_decisions
 from complaints.access import get_visible, get_visible_by_reference, read_identities
 from complaints.case_views import CaseFilters, case_detail, search_cases, visible_attachment
@@ -279,13 +278,7 @@ def receipt(args: dict[str, str], complaint_id: int) -> Any:
         ctx, complaint, public_base_url=settings.public_base_url, center_name=settings.center_name
     )
     if args["format"] == "html":
-        html = render_template(
-            "documents/receipt.html",
-            receipt=issued,
-            lines=receipt_lines(issued),
-            qr=Markup(qr_svg(issued.progress_url)),  # noqa: S704 (an SVG we generate from our own URL)
-        )
-        response = Response(html, mimetype="text/html")
+        response = Response(receipt_page(issued), mimetype="text/html")
     else:
         response = Response(render_pdf(issued), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="receipt-{issued.reference}.pdf"'
