@@ -139,9 +139,9 @@ def serve(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
         send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
-        lease = timedelta(seconds=config().outbox_lease_seconds)
+        lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes
         duties = [
-            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease)),
+            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease, lanes)),
             Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
             Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
         ]

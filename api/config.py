@@ -65,6 +65,7 @@ class Config:
     max_upload_mb: int = 10
     hotline_callback_url: str | None = None
     outbox_lease_seconds: int = 120
+    outbox_send_lanes: int = 4
     notification_templates: Path | None = None
     wecom_corp_id: str | None = None
     wecom_secret: str | None = None
@@ -121,6 +122,7 @@ class Config:
             wechat_event_token=env.get("WECHAT_EVENT_TOKEN") or None,
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 10, 1, 100),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, 1, 3600),
+            outbox_send_lanes=_int(env, "OUTBOX_SEND_LANES", 4, 1, 32),
             notification_templates=_existing_file(env.get("NOTIFICATION_TEMPLATES"), "NOTIFICATION_TEMPLATES"),
             wecom_corp_id=env.get("WECOM_CORP_ID") or None,
             wecom_secret=env.get("WECOM_SECRET") or None,

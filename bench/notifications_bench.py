@@ -103,7 +103,7 @@ def bench_sweep(cases: int) -> None:
     )
 
 
-def bench_deliveries(count: int) -> None:
+def bench_deliveries(count: int, lanes: int) -> None:
     import multiprocessing
 
     import requests
@@ -136,7 +136,7 @@ def bench_deliveries(count: int) -> None:
         with Session(db.engine) as session:
             started = time.perf_counter()
             delivered = 0
-            while batch := relay_module.relay_once(session, send, batch=500):
+            while batch := relay_module.relay_once(session, send, batch=500, lanes=lanes):
                 delivered += len(batch)
             elapsed = time.perf_counter() - started
         db.engine.dispose()
@@ -145,8 +145,8 @@ def bench_deliveries(count: int) -> None:
     drop_database("bench_delivery")
     assert received == delivered == count, (received, delivered)
     print(
-        f"deliveries {delivered} through one worker to the fake 12345 callback: {delivered / elapsed:.0f}/s "
-        f"(target >= 500/s)"
+        f"deliveries {delivered} through one worker ({lanes} lane{'s' if lanes > 1 else ''}) to the fake 12345 "
+        f"callback: {delivered / elapsed:.0f}/s (target >= 500/s)"
     )
 
 
@@ -156,7 +156,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    bench_deliveries(args.deliveries)
+    for lanes in (1, 4):
+        bench_deliveries(args.deliveries, lanes)
     bench_sweep(args.cases)
 
 

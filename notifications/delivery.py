@@ -130,10 +130,20 @@ def send_claimed(session: Session, message: OutboxMessage, send: Sender, now: Ca
     except Exception as error:  # a sender bug must not leave the row claimed until its lease runs out
         log.exception("sender crashed on outbox message %s", message_id)
         return _failed(session, message, DeliveryError(f"internal error: {type(error).__name__}"), now())
-    message.status, message.channel, message.sent_at = "sent", channel, now()
-    message.claimed_until, message.last_error = None, None
-    session.commit()
+    _mark_sent(session, message_id, channel, now())
     return Outcome(message_id, "sent", channel)
+
+
+def _mark_sent(session: Session, message_id: int, channel: str, now: datetime) -> None:
+    """One UPDATE by primary key rather than an ORM flush of the row: this runs once per delivery. The loaded
+    object is left as it was; the relay drops its objects after the batch and ``deliver`` expires them."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", channel=channel, sent_at=now, claimed_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def messages_in(session: DbSession, status: str, complaint_id: int | None, limit: int) -> list[OutboxMessage]:

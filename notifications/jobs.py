@@ -16,9 +16,9 @@ from .delivery import Outcome, Sender
 from .relay import relay_once
 
 
-def run_relay(session: Session, send: Sender, lease: timedelta) -> list[Outcome]:
+def run_relay(session: Session, send: Sender, lease: timedelta, lanes: int = 1) -> list[Outcome]:
     """Idempotent: every row is claimed before it is sent, and a sent row is never claimed again."""
-    return relay_once(session, send, lease=lease)
+    return relay_once(session, send, lease=lease, lanes=lanes)
 
 
 DEFAULT_POLICY = EscalationPolicy()

@@ -58,7 +58,9 @@ def relay_job() -> int:
     from notifications.jobs import run_relay
 
     with _worker_app().app_context(), Session(db.engine) as session:
-        return len(run_relay(session, senders(), timedelta(seconds=config().outbox_lease_seconds)))
+        settings = config()
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        return len(run_relay(session, senders(), lease, settings.outbox_send_lanes))
 
 
 def sweep_job() -> dict[str, Any]:

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,10 +33,34 @@ def relay_once(
     now: Callable[[], datetime] = utcnow,
     batch: int = BATCH,
     lease: timedelta = LEASE,
+    lanes: int = 1,
 ) -> list[Outcome]:
+    """Claim a batch of due rows and deliver them; returns one outcome per claimed row, in id order.
+
+    With ``lanes`` > 1 (PostgreSQL only) the batch is split over that many threads, each with its own session,
+    so one provider's round trip does not hold up the rest. Messages to one recipient stay in one lane, in
+    order: a case's messages to its complainant or the hotline, a department's messages to its members (whose
+    WeCom rate limits are counted per member). SQLite takes one writer at a time, so there lanes would only
+    queue on its lock.
+    """
     ids = claim_batch(session, now(), batch, lease)
     if not ids:
         return []
+    bind = session.get_bind()
+    if lanes <= 1 or len(ids) == 1 or bind.dialect.name != "postgresql":
+        return _deliver(session, ids, send, now)
+
+    def deliver_lane(lane_ids: list[int]) -> list[Outcome]:
+        with Session(bind) as lane_session:
+            return _deliver(lane_session, lane_ids, send, now)
+
+    groups = _split_by_recipient(session, ids, lanes)
+    with ThreadPoolExecutor(len(groups), thread_name_prefix="relay-lane") as pool:
+        outcomes = [outcome for lane in pool.map(deliver_lane, groups) for outcome in lane]
+    return sorted(outcomes, key=lambda outcome: outcome.message_id)
+
+
+def _deliver(session: Session, ids: list[int], send: Sender, now: Callable[[], datetime]) -> list[Outcome]:
     expire, session.expire_on_commit = session.expire_on_commit, False  # each row's commit must not reload the batch
     try:
         messages = list(
@@ -51,6 +76,23 @@ def relay_once(
     finally:
         session.expire_on_commit = expire
         session.expunge_all()
+
+
+def _split_by_recipient(session: Session, ids: list[int], lanes: int) -> list[list[int]]:
+    """Ids in at most ``lanes`` groups, each recipient's in one group in id order, recipients dealt round-robin."""
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.audience, OutboxMessage.department_id, OutboxMessage.complaint_id)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+    )
+    lane_of: dict[tuple[object, ...], int] = {}
+    groups: list[list[int]] = [[] for _ in range(lanes)]
+    for message_id, audience, department_id, complaint_id in rows:
+        recipient = ("department", department_id) if audience == "department" else (audience, complaint_id)
+        lane = lane_of.setdefault(recipient, len(lane_of) % lanes)
+        groups[lane].append(message_id)
+    session.commit()  # end the read transaction before the lanes start theirs
+    return [group for group in groups if group]
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from channel.hotline import sign
+from tests.fake_server import LocalServer
 
 
 @dataclass
 class FakeHotline:
     secret: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    client_ports: set[str] = field(default_factory=set)  # one per connection the caller kept open
     fail_next: int = 0
     refused_signatures: int = 0
     hold_first: bool = False
@@ -26,16 +27,15 @@ class FakeHotline:
     release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/callbacks/complaint-status"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LocalServer(self._app)
+        self.url = f"http://127.0.0.1:{self._server.port}/callbacks/complaint-status"
 
     def start(self) -> FakeHotline:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.stop()
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -59,11 +59,12 @@ class FakeHotline:
             self.fail_next -= 1
             return Response('{"code": "busy"}', status=503)(environ, start_response)
         self.received.append(json.loads(body))
+        self.client_ports.add(environ.get("REMOTE_PORT", ""))
         return Response('{"code": 0}', content_type="application/json")(environ, start_response)
 
 
 def serve_forever(secret: str, ports: Any) -> None:
     """Run a fake in its own process (so it does not share the caller's interpreter lock); reports its port."""
     fake = FakeHotline(secret).start()
-    ports.put(fake._server.server_port)
-    fake._thread.join()
+    ports.put(fake._server.port)
+    fake._server.join()

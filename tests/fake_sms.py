@@ -8,14 +8,14 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fake_server import LocalServer
 
 
 @dataclass
@@ -27,12 +27,12 @@ class FakeSms:
     bad_signatures: int = 0
 
     def __post_init__(self) -> None:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LocalServer(self._app)
+        self.base_url = f"http://127.0.0.1:{self._server.port}"
+        self._server.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.stop()
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fake_server import LocalServer
 
 
 @dataclass
@@ -40,16 +40,15 @@ class FakeWeChat:
     _trace: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
     def __post_init__(self) -> None:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LocalServer(self._app)
+        self.base_url = f"http://127.0.0.1:{self._server.port}"
 
     def start(self) -> FakeWeChat:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.stop()
 
     @staticmethod
     def openid_for(user: str) -> str:

@@ -4,12 +4,12 @@ come back in ``invaliduser`` as WeCom does."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fake_server import LocalServer
 
 
 @dataclass
@@ -20,12 +20,12 @@ class FakeWeCom:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LocalServer(self._app)
+        self.base_url = f"http://127.0.0.1:{self._server.port}"
+        self._server.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.stop()
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)

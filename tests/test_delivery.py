@@ -46,9 +46,9 @@ def config_overrides(fake_hotline: FakeHotline) -> dict[str, Any]:
     return {"hotline_secret": SECRET, "hotline_callback_url": fake_hotline.url}
 
 
-def relay(app: Flask, now: datetime | None = None) -> list[Any]:
+def relay(app: Flask, now: datetime | None = None, lanes: int = 1) -> list[Any]:
     with app.app_context(), Session(db.engine) as session:
-        return relay_once(session, senders(), (lambda: now) if now else utcnow)
+        return relay_once(session, senders(), (lambda: now) if now else utcnow, lanes=lanes)
 
 
 def statuses(app: Flask) -> dict[str, str]:
@@ -77,6 +77,27 @@ def test_each_audience_is_reached_on_its_channel(
     shown = desk.detail("triage", case_id)["deliveries"]
     assert {(d["audience"], d["channel"], d["status"]) for d in shown} >= {("hotline", "hotline", "sent")}
     assert desk.detail("eco.handler", case_id)["deliveries"] == []
+
+
+def test_lanes_deliver_every_row_once_and_each_recipients_messages_in_order(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    for n in range(6):
+        reference = push(desk.client, {**ORDER, "order_id": f"12345-L-{n}"}).get_json()["reference"]
+        case_id = desk.get("triage", f"/api/v1/complaints?q={reference}").get_json()["items"][0]["id"]
+        desk.ok("triage", f"/api/v1/complaints/{case_id}/accept")
+    outcomes = relay(app, lanes=4)
+    assert len(outcomes) == 24 and {o.status for o in outcomes} == {"sent"}  # to the caller by SMS and to 12345
+    assert [o.message_id for o in outcomes] == sorted(o.message_id for o in outcomes)
+    events: dict[str, list[str]] = {}
+    for body in fake_hotline.received:
+        events.setdefault(body["order_id"], []).append(body["event"])
+    assert events == {f"12345-L-{n}": ["complaint.received", "complaint.accepted"] for n in range(6)}
+    assert len({body["message_id"] for body in fake_hotline.received}) == 12
+    with app.app_context():
+        concurrent = db.engine.dialect.name == "postgresql"  # SQLite takes one writer: one lane there
+    assert (len(fake_hotline.client_ports) > 1) is concurrent
+    assert relay(app, lanes=4) == []
 
 
 def test_failures_back_off_then_dead_letter_and_staff_resend(
