@@ -41,6 +41,7 @@ def create_baseline() -> Flask:
             connection.execute("PRAGMA busy_timeout=15000")
 
     metadata.create_all(engine)
+    engine.dispose()  # gunicorn --preload forks after this: no worker may inherit the connection
     app = Flask(__name__)
     schema = TicketArgs()
 

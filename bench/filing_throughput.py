@@ -120,6 +120,7 @@ def serve(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen[byt
             "4",
             "--worker-class",
             "sync",
+            "--preload",  # the app is imported once, before the fork: no worker is still importing when wrk starts
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -81,11 +81,13 @@ def open_session(session: DbSession, account: MiniProgramAccount, now: datetime)
 
 
 def authenticate(session: DbSession, token: str, now: datetime) -> MiniProgramAccount:
-    found = session.scalar(select(MiniProgramSession).where(MiniProgramSession.token_digest == token_digest(token)))
-    if found is None or found.expires_at <= now:
+    account = session.scalar(
+        select(MiniProgramAccount)
+        .join(MiniProgramSession, MiniProgramSession.account_id == MiniProgramAccount.id)
+        .where(MiniProgramSession.token_digest == token_digest(token), MiniProgramSession.expires_at > now)
+    )
+    if account is None:
         raise AuthenticationFailed("登录已失效，请重新进入小程序", code="mp_session_invalid")
-    account = session.get(MiniProgramAccount, found.account_id)
-    assert account is not None
     return account
 
 

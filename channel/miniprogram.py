@@ -113,10 +113,10 @@ def file(
         confidentiality="anonymous" if filing.anonymous else "confidential",
         place=filing.place,
         category_code=filing.category_hint,
+        owner_account_id=None if filing.anonymous else account.id,
+        content_flag="review" if verdict == "review" else None,
     )
     complaint, code = file_complaint(ctx, record)
-    complaint.owner_account_id = None if filing.anonymous else account.id
-    complaint.content_flag = "review" if verdict == "review" else None
     _attach(ctx, complaint, attachments, anonymous=filing.anonymous)
     _check_images(client, account, attachments, store, public_base_url)
     return complaint, code

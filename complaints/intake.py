@@ -41,6 +41,8 @@ class IntakeRecord:
     respondent_department_code: str | None = None
     external_ref: str | None = None
     external_due_at: datetime | None = None
+    owner_account_id: int | None = None  # the mini-program account that filed it (never for anonymous cases)
+    content_flag: str | None = None  # "review" when msgSecCheck asked for a person to look
 
 
 def new_query_code() -> str:
@@ -53,13 +55,16 @@ def query_code_digest(cipher: PersonalDataCipher, code: str) -> str:
 
 
 def file_complaint(ctx: CaseContext, record: IntakeRecord) -> tuple[Complaint, str]:
-    """Create the case; returns it with its query code, which exists nowhere else once this returns."""
+    """Create the case; returns it with its query code, which exists nowhere else once this returns.
+
+    Everything that only reads or computes comes first; the reference number, the first write, is taken last,
+    so the write transaction (SQLite's database lock, PostgreSQL's lock on the year's counter row) spans only
+    the inserts and the commit, not the encryption and lookups of concurrent filings.
+    """
     _validate(record)
     session, now = ctx.session, ctx.now
-    year = china_day(now).year
     query_code = new_query_code()
     complaint = Complaint(
-        reference=f"FZ{year}-{next_number(session, 'complaint', year):06d}",
         query_code_hash=query_code_digest(ctx.cipher, query_code),
         status=CaseStatus.SUBMITTED.value,
         supervision_level=SupervisionLevel.NONE.value,
@@ -72,17 +77,24 @@ def file_complaint(ctx: CaseContext, record: IntakeRecord) -> tuple[Complaint, s
         respondent=record.respondent.strip(),
         external_ref=record.external_ref,
         external_due_at=record.external_due_at,
+        owner_account_id=record.owner_account_id,
+        content_flag=record.content_flag,
         redo_count=0,
         submitted_at=now,
         registered_by_id=ctx.actor.id,
     )
     _classify(ctx, complaint, record)
-    session.add(complaint)
-    for person in record.persons:
-        complainant = create_complainant(session, ctx.cipher, person, now)
-        complaint.parties.append(ComplaintParty(complainant=complainant, role=person.role))
-    session.flush()
     limit = limit_for(session, Clock.TRIAGE, category_id=complaint.category_id, urgency=complaint.urgency)
+    parties = [
+        ComplaintParty(complainant=create_complainant(session, ctx.cipher, person, now), role=person.role)
+        for person in record.persons
+    ]
+    with session.no_autoflush:
+        year = china_day(now).year
+        complaint.reference = f"FZ{year}-{next_number(session, 'complaint', year):06d}"
+    complaint.parties.extend(parties)
+    session.add(complaint)
+    session.flush()
     start_deadline(
         session,
         ctx.calendar,
