@@ -110,14 +110,14 @@ def _latency(out: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def serve(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def serve(app_spec: str, env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
             "--workers",
-            "4",
+            str(workers),
             "--worker-class",
             "sync",
             "--preload",  # the app is imported once, before the fork: no worker is still importing when wrk starts
@@ -156,7 +156,7 @@ def database_urls(kind: str, workdir: Path) -> tuple[str, str]:
     return f"{base}/{names[0]}", f"{base}/{names[1]}"
 
 
-def bench(kind: str, seconds: int, wechat: FakeWeChat) -> dict[str, dict[str, float]]:
+def bench(kind: str, seconds: int, wechat: FakeWeChat, workers: int) -> dict[str, dict[str, float]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     product_url, baseline_url = database_urls(kind, workdir)
     env = {
@@ -178,7 +178,7 @@ def bench(kind: str, seconds: int, wechat: FakeWeChat) -> dict[str, dict[str, fl
     ):
         body = FILING if name == "product" else BASELINE
         port = free_port()
-        process = serve(spec, env, port)
+        process = serve(spec, env, port, workers)
         try:
             run_wrk(f"http://127.0.0.1:{port}{path}", body, headers, 2)  # warm-up
             results[name] = run_wrk(f"http://127.0.0.1:{port}{path}", body, headers, seconds)
@@ -198,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (the target is for 4)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -205,7 +206,7 @@ def main() -> None:
     wechat = FakeWeChat().start()
     try:
         for kind in args.databases.split(","):
-            results = bench(kind, args.seconds, wechat)
+            results = bench(kind, args.seconds, wechat, args.workers)
             product, baseline = results["product"], results["baseline"]
             print(
                 f"{kind:10} filing    {product['rps']:8.1f} req/s  p50 {product['p50']:6.1f} ms  "
