@@ -79,7 +79,8 @@ def senders() -> Senders:
     hotline = None
     if settings.hotline_callback_url and settings.hotline_secret:
         hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, http_session())
-    client = wechat_client if settings.wechat_appid and settings.wechat_secret else None
+    # Built here, not looked up per message: the relay's lanes call the senders outside any app context.
+    client = wechat_client() if settings.wechat_appid and settings.wechat_secret else None
     wecom = None
     if settings.wecom_corp_id and settings.wecom_secret and settings.wecom_agent_id:
         storage = DatabaseStorage(db.engine)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -92,7 +91,7 @@ class Senders:
     cipher: PersonalDataCipher
     sms: SmsProvider
     hotline: HotlineCallback | None = None
-    wechat: Callable[[], wechat.MiniProgramClient] | None = None
+    wechat: wechat.MiniProgramClient | None = None
     templates: dict[str, subscribe.Template] = field(default_factory=lambda: subscribe.DEFAULT_TEMPLATES)
     wecom: WeComSender | None = None
 
@@ -136,7 +135,7 @@ class Senders:
         if account is None or grant is None:
             return False
         try:
-            subscribe.send(self.wechat(), account.openid, template, subscribe.values_for(complaint, text, now))
+            subscribe.send(self.wechat, account.openid, template, subscribe.values_for(complaint, text, now))
         except wechat.NoSubscription:
             return False  # the grant is gone on WeChat's side too: keep it spent, use SMS
         except DomainError as error:

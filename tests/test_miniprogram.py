@@ -358,8 +358,9 @@ SIMPLE_FILING = {
 
 
 def relay(app: Flask) -> None:
+    """As the workers relay: in lanes (threads) on PostgreSQL."""
     with app.app_context(), Session(db.engine) as session:
-        relay_once(session, senders())
+        relay_once(session, senders(), lanes=4)
 
 
 def channels(app: Flask) -> dict[str, str]:

@@ -117,7 +117,7 @@ def test_the_configured_provider_carries_the_complainants_messages(
 ) -> None:
     case = desk.register()["case"]
     with app.app_context(), Session(db.engine) as session:
-        outcomes = relay_once(session, senders())
+        outcomes = relay_once(session, senders(), lanes=4)
     assert [o.channel for o in outcomes if o.channel == "sms"] == ["sms"]
     assert fake_sms.aliyun == [
         {
