@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from complaints.database import DbSession
@@ -134,15 +134,22 @@ def send_claimed(session: Session, message: OutboxMessage, send: Sender, now: Ca
     return Outcome(message_id, "sent", channel)
 
 
-def _mark_sent(session: Session, message_id: int, channel: str, now: datetime) -> None:
-    """One UPDATE by primary key rather than an ORM flush of the row: this runs once per delivery. The loaded
-    object is left as it was; the relay drops its objects after the batch and ``deliver`` expires them."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="sent", channel=channel, sent_at=now, claimed_until=None, last_error=None)
-        .execution_options(synchronize_session=False)
+_OUTBOX = OutboxMessage.__table__
+MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status="sent", channel=bindparam("channel"), sent_at=bindparam("sent_at"), claimed_until=None, last_error=None
     )
+)
+
+
+def _mark_sent(session: Session, message_id: int, channel: str, now: datetime) -> None:
+    """One prepared Core UPDATE by primary key on the session's connection, not an ORM flush or ORM-enabled
+    UPDATE (whose per-call statement building cost as much as the provider call): this runs once per delivery.
+    The loaded object is left as it was; the relay drops its objects after the batch and ``deliver`` expires them.
+    """
+    session.connection().execute(MARK_SENT, {"message_id": message_id, "channel": channel, "sent_at": now})
     session.commit()
 
 
