@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,13 +19,21 @@ class YearlyCounter(db.Model):  # type: ignore[name-defined]
     value: Mapped[int] = mapped_column(Integer)
 
 
-def next_number(session: DbSession, series: str, year: int) -> int:
-    """The next number of ``series`` in ``year``, starting at 1; concurrent callers never get the same one."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+def _take_number(dialect: Any) -> Any:
     table = YearlyCounter.__table__
-    statement = dialect.insert(table).values(series=series, year=year, value=1)
-    statement = statement.on_conflict_do_update(
+    statement = dialect.insert(table).values(series=bindparam("series"), year=bindparam("year"), value=1)
+    return statement.on_conflict_do_update(
         index_elements=["series", "year"], set_={"value": table.c.value + 1}
     ).returning(table.c.value)
-    value: int = session.execute(statement).scalar_one()
+
+
+TAKE_NUMBER = {"sqlite": _take_number(sqlite), "postgresql": _take_number(postgresql)}
+
+
+def next_number(session: DbSession, series: str, year: int) -> int:
+    """The next number of ``series`` in ``year``, starting at 1; concurrent callers never get the same one.
+
+    One prebuilt Core statement on the session's connection (it runs in every filing)."""
+    connection = session.connection()
+    value: int = connection.execute(TAKE_NUMBER[connection.dialect.name], {"series": series, "year": year}).scalar_one()
     return value
