@@ -16,7 +16,7 @@ from complaints.crypto import PersonalDataCipher
 from complaints.database import db
 from complaints.sessions import LoginPolicy
 from complaints.statistics import DEFAULT_FORMULAS
-from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders, http_session
+from notifications.senders import EVENT_TEXTS, HotlineCallback, Senders, http_pool
 from notifications.sms import (
     ALIYUN_ENDPOINT,
     TENCENT_ENDPOINT,
@@ -78,7 +78,8 @@ def senders() -> Senders:
     settings = config()
     hotline = None
     if settings.hotline_callback_url and settings.hotline_secret:
-        hotline = HotlineCallback(settings.hotline_callback_url, settings.hotline_secret, http_session())
+        url = settings.hotline_callback_url
+        hotline = HotlineCallback(url, settings.hotline_secret, http_pool(url))
     # Built here, not looked up per message: the relay's lanes call the senders outside any app context.
     client = wechat_client() if settings.wechat_appid and settings.wechat_secret else None
     wecom = None

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import requests
+import urllib3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from complaints.outbox import OutboxMessage
 
 from . import subscribe
 from .delivery import DeliveryError, Sender
-from .http import http_session
+from .http import http_pool, http_session
 from .sms import SmsMessage, SmsProvider
 from .wecom import WeComSender
 
@@ -52,7 +52,7 @@ EVENT_TEXTS = {
 class HotlineCallback:
     url: str
     secret: str
-    session: requests.Session
+    pool: urllib3.PoolManager
     timeout: float = 5.0
 
     def send(self, message: OutboxMessage, complaint: Complaint) -> None:
@@ -77,13 +77,13 @@ class HotlineCallback:
             "X-Hotline-Signature": sign(self.secret, timestamp, nonce, body),
         }
         try:
-            response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as error:
+            response = self.pool.request("POST", self.url, body=body, headers=headers, timeout=self.timeout)
+        except urllib3.exceptions.HTTPError as error:
             raise DeliveryError(f"hotline callback unreachable: {type(error).__name__}") from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"hotline callback answered {response.status_code}")
-        if response.status_code >= 400:
-            raise DeliveryError(f"hotline callback refused: {response.status_code}", permanent=True)
+        if response.status >= 500 or response.status == 429:
+            raise DeliveryError(f"hotline callback answered {response.status}")
+        if response.status >= 400:
+            raise DeliveryError(f"hotline callback refused: {response.status}", permanent=True)
 
 
 @dataclass(frozen=True)
@@ -154,4 +154,4 @@ class Senders:
         return self.cipher.decrypt(party.complainant.phone_encrypted)
 
 
-__all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders", "http_session"]
+__all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders", "http_pool", "http_session"]
