@@ -47,13 +47,16 @@ def relay_once(
     if not ids:
         return []
     bind = session.get_bind()
-    if lanes <= 1 or len(ids) == 1 or bind.dialect.name != "postgresql":
-        return _deliver(session, ids, send, now)
+    engine = bind if isinstance(bind, Engine) else bind.engine
 
     def deliver_lane(lane_ids: list[int]) -> list[Outcome]:
-        with Session(bind) as lane_session:
+        # A session on one connection for the whole lane: a session on the engine would give its connection back
+        # at every commit and check it out (and ping it) again for the next row.
+        with engine.connect() as connection, Session(connection) as lane_session:
             return _deliver(lane_session, lane_ids, send, now)
 
+    if lanes <= 1 or len(ids) == 1 or engine.dialect.name != "postgresql":
+        return deliver_lane(ids)
     groups = _split_by_recipient(session, ids, lanes)
     with ThreadPoolExecutor(len(groups), thread_name_prefix="relay-lane") as pool:
         outcomes = [outcome for lane in pool.map(deliver_lane, groups) for outcome in lane]
