@@ -50,9 +50,14 @@ def relay_once(
     engine = bind if isinstance(bind, Engine) else bind.engine
 
     def deliver_lane(lane_ids: list[int]) -> list[Outcome]:
-        # A session on one connection for the whole lane: a session on the engine would give its connection back
-        # at every commit and check it out (and ping it) again for the next row.
-        with engine.connect() as connection, Session(connection) as lane_session:
+        # One connection for the whole lane (a session on the engine would give it back at every commit, then
+        # check it out and ping it again for the next row), in autocommit: each row's mark is then one statement
+        # and one round trip, not BEGIN, UPDATE and COMMIT. Every write of a delivery stands on its own anyway:
+        # the claim was committed before, and a mark is final when its UPDATE returns.
+        with (
+            engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+            Session(connection) as lane_session,
+        ):
             return _deliver(lane_session, lane_ids, send, now)
 
     if lanes <= 1 or len(ids) == 1 or engine.dialect.name != "postgresql":
