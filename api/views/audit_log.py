@@ -17,7 +17,7 @@ blp = Blueprint("audit_log", __name__, url_prefix="/api/v1/audit-events", descri
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(AuditQueryArgs, location="query")
+@blp.arguments(AuditQueryArgs(), location="query")
 @blp.response(200, AuditEventSchema(many=True))
 @requires(Action.READ_AUDIT_LOG)
 def list_events(args: dict[str, Any]) -> Any:

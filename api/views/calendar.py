@@ -41,7 +41,7 @@ def get_year(year: int) -> Any:
 
 
 @blp.route("/years/<int:year>", methods=["PUT"])
-@blp.arguments(YearScheduleArgs)
+@blp.arguments(YearScheduleArgs())
 @blp.response(200, YearEnteredSchema)
 @requires(Action.EDIT_CALENDAR)
 def put_year(args: dict[str, Any], year: int) -> Any:
@@ -58,7 +58,7 @@ def put_year(args: dict[str, Any], year: int) -> Any:
 
 
 @blp.route("/periods", methods=["POST"])
-@blp.arguments(PeriodArgs)
+@blp.arguments(PeriodArgs())
 @blp.response(200, PeriodSchema)
 @requires(Action.VIEW_CALENDAR)
 def count_period(args: dict[str, Any]) -> Any:

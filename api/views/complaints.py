@@ -48,7 +48,7 @@ blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", descrip
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(CaseQueryArgs, location="query")
+@blp.arguments(CaseQueryArgs(), location="query")
 @blp.response(200, CasePageSchema)
 @requires(Action.VIEW_COMPLAINTS)
 def list_cases(args: dict[str, Any]) -> Any:
@@ -68,7 +68,7 @@ def list_cases(args: dict[str, Any]) -> Any:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(RegisterArgs)
+@blp.arguments(RegisterArgs())
 @blp.response(201, RegisteredSchema)
 @requires(Action.REGISTER_COMPLAINT)
 def register(args: dict[str, Any]) -> Any:
@@ -87,7 +87,7 @@ def detail(complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/accept", methods=["POST"])
-@blp.arguments(NoteArgs)
+@blp.arguments(NoteArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def accept(args: dict[str, Any], complaint_id: int) -> Any:
@@ -95,7 +95,7 @@ def accept(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/reject", methods=["POST"])
-@blp.arguments(RejectArgs)
+@blp.arguments(RejectArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def reject(args: dict[str, Any], complaint_id: int) -> Any:
@@ -103,7 +103,7 @@ def reject(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/merge", methods=["POST"])
-@blp.arguments(MergeArgs)
+@blp.arguments(MergeArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def merge(args: dict[str, Any], complaint_id: int) -> Any:
@@ -116,7 +116,7 @@ def merge(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/transfer", methods=["POST"])
-@blp.arguments(TransferArgs)
+@blp.arguments(TransferArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def transfer(args: dict[str, Any], complaint_id: int) -> Any:
@@ -124,7 +124,7 @@ def transfer(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/withdraw", methods=["POST"])
-@blp.arguments(NoteArgs)
+@blp.arguments(NoteArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.REGISTER_COMPLAINT)
 def withdraw(args: dict[str, Any], complaint_id: int) -> Any:
@@ -132,7 +132,7 @@ def withdraw(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/assign", methods=["POST"])
-@blp.arguments(AssignArgs)
+@blp.arguments(AssignArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.ASSIGN_COMPLAINT)
 def assign(args: dict[str, Any], complaint_id: int) -> Any:
@@ -156,7 +156,7 @@ def begin_review(complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/send-back", methods=["POST"])
-@blp.arguments(ReasonArgs)
+@blp.arguments(ReasonArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.REVIEW_REPLY)
 def send_back(args: dict[str, Any], complaint_id: int) -> Any:
@@ -164,7 +164,7 @@ def send_back(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/close", methods=["POST"])
-@blp.arguments(ConclusionArgs)
+@blp.arguments(ConclusionArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.CLOSE_COMPLAINT)
 def close(args: dict[str, Any], complaint_id: int) -> Any:
@@ -172,7 +172,7 @@ def close(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/follow-up", methods=["POST"])
-@blp.arguments(FollowUpArgs)
+@blp.arguments(FollowUpArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.RECORD_FOLLOW_UP)
 def follow_up(args: dict[str, Any], complaint_id: int) -> Any:
@@ -180,7 +180,7 @@ def follow_up(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/recheck", methods=["POST"])
-@blp.arguments(ReasonArgs)
+@blp.arguments(ReasonArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.RECORD_FOLLOW_UP)
 def request_recheck(args: dict[str, Any], complaint_id: int) -> Any:
@@ -188,7 +188,7 @@ def request_recheck(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/recheck/conclusion", methods=["POST"])
-@blp.arguments(ConclusionArgs)
+@blp.arguments(ConclusionArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.CLOSE_COMPLAINT)
 def conclude_recheck(args: dict[str, Any], complaint_id: int) -> Any:
@@ -196,7 +196,7 @@ def conclude_recheck(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/supervision", methods=["POST"])
-@blp.arguments(SupervisionArgs)
+@blp.arguments(SupervisionArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.SUPERVISE)
 def supervise(args: dict[str, Any], complaint_id: int) -> Any:
@@ -204,7 +204,7 @@ def supervise(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/handling-clock/pause", methods=["POST"])
-@blp.arguments(ReasonArgs)
+@blp.arguments(ReasonArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.SUPERVISE)
 def pause_clock(args: dict[str, Any], complaint_id: int) -> Any:
@@ -219,7 +219,7 @@ def resume_clock(complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/disclosures", methods=["POST"])
-@blp.arguments(DisclosureArgs)
+@blp.arguments(DisclosureArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.REVEAL_IDENTITY)
 def reveal_identity(args: dict[str, Any], complaint_id: int) -> Any:
@@ -241,7 +241,7 @@ def reissue_query_code(complaint_id: int) -> Any:
 
 
 @blp.route("/<int:complaint_id>/notices", methods=["POST"])
-@blp.arguments(NoticeArgs)
+@blp.arguments(NoticeArgs())
 @blp.response(201, NoticeSchema)
 @requires(Action.ISSUE_NOTICE)
 def issue_notice(args: dict[str, Any], complaint_id: int) -> Any:
@@ -267,7 +267,7 @@ class ReceiptArgs(Schema):
 
 
 @blp.route("/<int:complaint_id>/receipt", methods=["POST"])
-@blp.arguments(ReceiptArgs, location="query")
+@blp.arguments(ReceiptArgs(), location="query")
 @requires(Action.REGISTER_COMPLAINT)
 def receipt(args: dict[str, str], complaint_id: int) -> Any:
     """Print (or reprint) the walk-in receipt: a new query code, valid from now on; the old one is void."""

@@ -41,7 +41,7 @@ class DeliverySchema(Schema):
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(DeliveryQueryArgs, location="query")
+@blp.arguments(DeliveryQueryArgs(), location="query")
 @blp.response(200, DeliverySchema(many=True))
 @requires(Action.MANAGE_DELIVERIES)
 def list_deliveries(args: dict[str, Any]) -> Any:
@@ -81,7 +81,7 @@ def list_texts() -> Any:
 
 
 @texts_blp.route("", methods=["PUT"])
-@texts_blp.arguments(RewordArgs)
+@texts_blp.arguments(RewordArgs())
 @texts_blp.response(200, MessageTextSchema)
 @requires(Action.EDIT_MESSAGE_TEXTS)
 def reword(args: dict[str, str]) -> Any:

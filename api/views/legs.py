@@ -27,7 +27,7 @@ def sign(complaint_id: int, leg_id: int) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/legs/<int:leg_id>/objection", methods=["POST"])
-@blp.arguments(ReasonArgs)
+@blp.arguments(ReasonArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.OBJECT_LEG)
 def object_to(args: dict[str, Any], complaint_id: int, leg_id: int) -> Any:
@@ -35,7 +35,7 @@ def object_to(args: dict[str, Any], complaint_id: int, leg_id: int) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/legs/<int:leg_id>/reply", methods=["POST"])
-@blp.arguments(ReplyArgs)
+@blp.arguments(ReplyArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.REPLY_LEG)
 def reply(args: dict[str, Any], complaint_id: int, leg_id: int) -> Any:
@@ -43,7 +43,7 @@ def reply(args: dict[str, Any], complaint_id: int, leg_id: int) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/legs/<int:leg_id>/extension", methods=["POST"])
-@blp.arguments(ExtensionArgs)
+@blp.arguments(ExtensionArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.REQUEST_EXTENSION)
 def request_extension(args: dict[str, Any], complaint_id: int, leg_id: int) -> Any:
@@ -51,7 +51,7 @@ def request_extension(args: dict[str, Any], complaint_id: int, leg_id: int) -> A
 
 
 @blp.route("/extensions/<int:extension_id>/decision", methods=["POST"])
-@blp.arguments(DecisionArgs)
+@blp.arguments(DecisionArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.APPROVE_EXTENSION)
 def decide_extension(args: dict[str, Any], extension_id: int) -> Any:

@@ -113,7 +113,7 @@ def _ctx() -> CaseContext:
 
 
 @blp.route("/session", methods=["POST"])
-@blp.arguments(CodeArgs)
+@blp.arguments(CodeArgs())
 @blp.response(201, MpSessionSchema)
 @public
 def log_in(args: dict[str, str]) -> Any:
@@ -129,7 +129,7 @@ def log_in(args: dict[str, str]) -> Any:
 
 
 @blp.route("/phone", methods=["POST"])
-@blp.arguments(CodeArgs)
+@blp.arguments(CodeArgs())
 @blp.response(200, PhoneBoundSchema)
 @miniprogram_user
 def bind_phone(args: dict[str, str]) -> Any:
@@ -138,7 +138,7 @@ def bind_phone(args: dict[str, str]) -> Any:
 
 
 @blp.route("/consents/privacy", methods=["POST"])
-@blp.arguments(PrivacyArgs)
+@blp.arguments(PrivacyArgs())
 @blp.response(204)
 @miniprogram_user
 def accept_privacy(args: dict[str, str]) -> None:
@@ -176,7 +176,7 @@ def upload() -> Any:
 
 
 @blp.route("/complaints", methods=["POST"])
-@blp.arguments(FilingArgs)
+@blp.arguments(FilingArgs())
 @blp.response(201, FiledSchema)
 @miniprogram_user
 def file_complaint(args: dict[str, Any]) -> Any:
@@ -223,7 +223,7 @@ def document(complaint_id: int, kind: str) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/materials", methods=["POST"])
-@blp.arguments(MaterialArgs)
+@blp.arguments(MaterialArgs())
 @blp.response(204)
 @miniprogram_user
 def add_material(args: dict[str, Any], complaint_id: int) -> None:
@@ -242,7 +242,7 @@ def add_material(args: dict[str, Any], complaint_id: int) -> None:
 
 
 @blp.route("/complaints/<int:complaint_id>/withdraw", methods=["POST"])
-@blp.arguments(WithdrawArgs)
+@blp.arguments(WithdrawArgs())
 @blp.response(204)
 @miniprogram_user
 def withdraw(args: dict[str, Any], complaint_id: int) -> None:
@@ -250,7 +250,7 @@ def withdraw(args: dict[str, Any], complaint_id: int) -> None:
 
 
 @blp.route("/complaints/<int:complaint_id>/rating", methods=["POST"])
-@blp.arguments(RatingArgs)
+@blp.arguments(RatingArgs())
 @blp.response(204)
 @miniprogram_user
 def rate(args: dict[str, Any], complaint_id: int) -> None:
@@ -259,7 +259,7 @@ def rate(args: dict[str, Any], complaint_id: int) -> None:
 
 
 @blp.route("/complaints/<int:complaint_id>/recheck", methods=["POST"])
-@blp.arguments(RecheckArgs)
+@blp.arguments(RecheckArgs())
 @blp.response(204)
 @miniprogram_user
 def request_recheck(args: dict[str, Any], complaint_id: int) -> None:
@@ -268,7 +268,7 @@ def request_recheck(args: dict[str, Any], complaint_id: int) -> None:
 
 
 @blp.route("/subscriptions", methods=["POST"])
-@blp.arguments(SubscriptionArgs)
+@blp.arguments(SubscriptionArgs())
 @blp.response(200, GrantsSchema)
 @miniprogram_user
 def subscribe(args: dict[str, list[str]]) -> Any:

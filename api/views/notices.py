@@ -27,7 +27,7 @@ def list_notices() -> Any:
 
 
 @blp.route("/<int:notice_id>/reply", methods=["POST"])
-@blp.arguments(ReplyArgs)
+@blp.arguments(ReplyArgs())
 @blp.response(200, NoticeSchema)
 @requires(Action.REPLY_NOTICE)
 def reply(args: dict[str, Any], notice_id: int) -> Any:

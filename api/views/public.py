@@ -45,7 +45,7 @@ class ProgressSchema(Schema):
 
 
 @blp.route("/api/public/v1/progress", methods=["POST"])
-@blp.arguments(LookupArgs)
+@blp.arguments(LookupArgs())
 @blp.response(200, ProgressSchema)
 @public
 def progress(args: dict[str, str]) -> Any:

@@ -93,7 +93,7 @@ def list_policies() -> Any:
 
 
 @blp.route("/deadline-policies", methods=["PUT"])
-@blp.arguments(PolicyArgs)
+@blp.arguments(PolicyArgs())
 @blp.response(200, PolicySchema)
 @requires(Action.MANAGE_POLICIES)
 def set_policy(args: dict[str, Any]) -> Any:
@@ -111,7 +111,7 @@ def set_policy(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/complainants", methods=["GET"])
-@blp.arguments(PhoneArgs, location="query")
+@blp.arguments(PhoneArgs(), location="query")
 @blp.response(200, FoundComplainantSchema(many=True))
 @requires(Action.FIND_COMPLAINANT)
 def find_complainants(args: dict[str, str]) -> Any:

@@ -21,7 +21,7 @@ blp = Blueprint("staff_session", __name__, url_prefix="/api/v1", description="å·
 
 
 @blp.route("/session", methods=["POST"])
-@blp.arguments(LoginArgs)
+@blp.arguments(LoginArgs())
 @blp.response(201, LoginResultSchema)
 @public
 def log_in(args: dict[str, str]) -> Any:
@@ -46,7 +46,7 @@ def log_in(args: dict[str, str]) -> Any:
 
 
 @blp.route("/session/second-factor", methods=["POST"])
-@blp.arguments(SecondFactorArgs)
+@blp.arguments(SecondFactorArgs())
 @blp.response(204)
 @requires(Action.VIEW_OWN_ACCOUNT)
 def verify_second_factor(args: dict[str, str]) -> Response:

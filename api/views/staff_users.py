@@ -24,7 +24,7 @@ def list_users() -> Any:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(CreateUserArgs)
+@blp.arguments(CreateUserArgs())
 @blp.response(201, StaffUserSchema)
 @requires(Action.MANAGE_USERS)
 def create_user(args: dict[str, Any]) -> Any:
@@ -32,7 +32,7 @@ def create_user(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<int:user_id>/password", methods=["POST"])
-@blp.arguments(PasswordArgs)
+@blp.arguments(PasswordArgs())
 @blp.response(200, StaffUserSchema)
 @requires(Action.MANAGE_USERS)
 def reset_password(args: dict[str, str], user_id: int) -> Any:

@@ -60,7 +60,7 @@ def suggest(complaint_id: int) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/classification", methods=["PUT"])
-@blp.arguments(ClassifyArgs)
+@blp.arguments(ClassifyArgs())
 @blp.response(200, CaseStateSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def classify(args: dict[str, Any], complaint_id: int) -> Any:
@@ -68,7 +68,7 @@ def classify(args: dict[str, Any], complaint_id: int) -> Any:
 
 
 @blp.route("/complaints/<int:complaint_id>/similar", methods=["GET"])
-@blp.arguments(SimilarArgs, location="query")
+@blp.arguments(SimilarArgs(), location="query")
 @blp.response(200, PastCaseSchema(many=True))
 @requires(Action.VIEW_COMPLAINTS)
 def similar(args: dict[str, Any], complaint_id: int) -> Any:
@@ -98,7 +98,7 @@ def list_rules() -> Any:
 
 
 @blp.route("/routing-rules", methods=["POST"])
-@blp.arguments(RoutingRuleArgs)
+@blp.arguments(RoutingRuleArgs())
 @blp.response(201, RoutingRuleSchema)
 @requires(Action.MANAGE_ROUTING)
 def add_rule(args: dict[str, Any]) -> Any:
@@ -113,7 +113,7 @@ def delete_rule(rule_id: int) -> None:
 
 
 @blp.route("/categories/<code>/auto-route-threshold", methods=["PUT"])
-@blp.arguments(ThresholdArgs)
+@blp.arguments(ThresholdArgs())
 @blp.response(200, CategorySchema)
 @requires(Action.MANAGE_ROUTING)
 def set_threshold(args: dict[str, Any], code: str) -> Any:
