@@ -18,7 +18,7 @@ from complaints.database import db
 from notifications import models as notification_models  # noqa: F401
 from triage import models as triage_models  # noqa: F401
 
-from . import auth, cli, docs, errors, settings, transaction
+from . import auth, cli, converters, docs, errors, settings, transaction
 from .config import Config, resolve_secrets
 from .views import (
     audit_log,
@@ -70,6 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.data_dir))
     app.config.update(_flask_settings(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    converters.init_app(app)
     settings.install(app, config)
 
     db.init_app(app)

@@ -12,6 +12,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from complaints.permissions import ROLE_LABELS, Role
 from complaints.workdays import PeriodUnit
 
+from .converters import LARGEST_BIG_KEY, LARGEST_KEY
+
+
+def database_key(largest: int = LARGEST_KEY, **options: Any) -> fields.Integer:
+    """An id of ours given as input: a positive integer that the key's column can hold (a larger one would fail
+    the query, and the request with it, instead of finding that nothing has that id)."""
+    return fields.Integer(validate=validate.Range(1, largest, error="编号超出范围"), **options)
+
 
 class AwareDateTime(fields.AwareDateTime):
     """An ISO 8601 instant that must carry its offset."""
@@ -75,8 +83,8 @@ class PasswordArgs(Schema):
 
 class AuditQueryArgs(Schema):
     action = fields.String(load_default=None)
-    actor_id = fields.Integer(load_default=None)
-    before_id = fields.Integer(load_default=None)
+    actor_id = database_key(load_default=None)
+    before_id = database_key(LARGEST_BIG_KEY, load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request
 
 from api.auth import current_actor
+from api.converters import LARGEST_BIG_KEY, key_from_text
 from api.settings import senders
 from complaints import accounts
 from complaints.audit import recent_events
@@ -79,7 +80,7 @@ def unlock_user(user_id: int) -> Response:
 @page(Action.READ_AUDIT_LOG)
 def audit_log() -> str:
     action = request.args.get("action") or None
-    before = request.args.get("before", type=int)
+    before = key_from_text(request.args.get("before"), LARGEST_BIG_KEY)
     events = recent_events(db.session, action=action, limit=100, before_id=before)
     return render_template("console/admin_audit.html", events=events, action=action or "")
 

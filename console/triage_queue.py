@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, request
 
 from api.case_context import case_context, on_case
+from api.converters import key_from_text
 from complaints import handling, triage_decisions
 from complaints.access import get_visible_by_reference
 from complaints.database import db
@@ -110,7 +111,7 @@ def classify(complaint_id: int) -> Response:
 @bp.route("/triage/bulk", methods=["POST"])
 @page(Action.ASSIGN_COMPLAINT)
 def bulk() -> Response:
-    ids = [int(i) for i in request.form.getlist("case_ids") if i.isdigit()]
+    ids = [key for key in map(key_from_text, request.form.getlist("case_ids")) if key is not None]
     outcomes = route_as_suggested(case_context(), ids)
     routed = [o.reference for o in outcomes if o.routed]
     if routed:

@@ -55,9 +55,13 @@ class _Blank(dict[str, str]):
 
 
 def render(session: DbSession, channel: str, event: str, values: dict[str, str]) -> str:
+    """The administrators' wording if they set one, else ours. A stored text that cannot be filled in (saved
+    before ``reword`` checked placeholders as strictly as it does now) falls back to ours: the message still goes."""
+    default = DEFAULTS.get(event, FALLBACK)
     row = session.get(MessageText, (channel, event))
-    template = row.text if row is not None else DEFAULTS.get(event, FALLBACK)
-    return template.format_map(_Blank(values))
+    if row is not None and _placeholders_are_plain(row.text):
+        return row.text.format_map(_Blank(values))
+    return default.format_map(_Blank(values))
 
 
 def all_texts(session: DbSession) -> list[dict[str, str]]:
@@ -78,10 +82,26 @@ def all_texts(session: DbSession) -> list[dict[str, str]]:
 def reword(session: DbSession, *, channel: str, event: str, text: str, actor: str, now: datetime) -> MessageText:
     if channel not in CHANNELS or event not in DEFAULTS:
         raise InvalidInput("没有这条消息", code="unknown_message")
-    fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    if not text.strip() or not fields <= PLACEHOLDERS:
-        raise InvalidInput(f"只能使用这些占位符：{', '.join(sorted(PLACEHOLDERS))}", code="invalid_placeholder")
+    if not text.strip() or not _placeholders_are_plain(text):
+        raise InvalidInput(
+            f"只能使用这些占位符，写作 {{reference}} 这样：{', '.join(sorted(PLACEHOLDERS))}；花括号本身请写作 {{{{ 或 }}}}",
+            code="invalid_placeholder",
+        )
     row = session.get(MessageText, (channel, event)) or MessageText(channel=channel, event=event)
     row.text, row.updated_by, row.updated_at = text.strip(), actor, now
     session.add(row)
     return row
+
+
+def _placeholders_are_plain(text: str) -> bool:
+    """Only known names in plain braces: a stray brace, a positional ``{}``, a conversion (``!r``) or a format
+    spec (``:d``, ``:>999999999``) would fail, or blow up, when the message is sent, not when it is saved."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(
+        name in PLACEHOLDERS and not spec and conversion is None
+        for _, name, spec, conversion in parts
+        if name is not None
+    )

@@ -153,6 +153,9 @@ def test_triage_officer_accepts_and_assigns_from_the_queue(app: Flask, desk: Des
     assert bad.status_code == 400 and "validation_error" in bad.get_data(as_text=True)
     conflict = user.post(f"/console/cases/{case['id']}/accept", token_from="/console/triage")
     assert conflict.status_code == 409 and "不能受理" in conflict.get_data(as_text=True)
+    beyond = user.post("/console/triage/bulk", {"case_ids": str(2**63)}, token_from="/console/triage")
+    assert beyond.status_code == 303  # no case has that key: nothing to route, and the queue says so
+    assert "请先勾选案件" in user.get("/console/triage").get_data(as_text=True)
 
 
 def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, desk: Desk) -> None:
@@ -605,6 +608,8 @@ def test_the_three_administrators_each_do_only_their_part(app: Flask, desk: Desk
     assert reworded.status_code == 303
     log = auditor.get("/console/admin/audit").get_data(as_text=True)
     assert "auth.account_locked" in log and "user.unlocked" in log and "auth.second_factor_enrolled" in log
+    beyond = auditor.get(f"/console/admin/audit?before={2**64}")  # no key is that large: the first page
+    assert beyond.status_code == 200 and "user.unlocked" in beyond.get_data(as_text=True)
     for page in ("/console/admin/users", "/console/admin/texts", "/console/admin/calendar"):
         assert auditor.get(page).status_code == 403, page  # the audit administrator reads and changes nothing else
     assert security.get("/console/admin/users").status_code == 403

@@ -89,3 +89,26 @@ def test_an_unexpected_error_is_a_json_500_and_rolls_back(app: Flask, client: Fl
     assert response.status_code == 500 and envelope(response)["code"] == "internal_error"
     with app.app_context():
         assert db.session.query(Department).filter_by(code="lost").count() == 0
+
+
+BEYOND_ANY_KEY = 2**63  # no database can bind it: it must never reach a query
+BEYOND_A_KEY = 2**31  # beyond PostgreSQL's integer, the type of the keys
+
+
+def test_ids_beyond_any_database_key_are_404_or_400_not_500(
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+) -> None:
+    make_user("sup", Role.SUPERVISOR)
+    make_user("aud", Role.AUDIT_ADMIN)
+    supervisor = login("sup")
+    for path in (f"/api/v1/complaints/{n}" for n in (BEYOND_ANY_KEY, BEYOND_A_KEY, BEYOND_A_KEY - 1)):
+        response = client.get(path, headers=supervisor)
+        assert response.status_code == 404, (path, response.get_json())
+    accept = client.post(f"/api/v1/complaints/{BEYOND_ANY_KEY}/accept", headers=supervisor)
+    assert accept.status_code == 404 and envelope(accept)["code"] == "not_found"
+    deliveries = client.get(f"/api/v1/deliveries?complaint_id={BEYOND_A_KEY}", headers=supervisor)
+    assert deliveries.status_code == 400 and "complaint_id" in envelope(deliveries)["details"]["query"]
+    auditor = login("aud")
+    audit = client.get(f"/api/v1/audit-events?before_id={BEYOND_ANY_KEY}", headers=auditor)
+    assert audit.status_code == 400 and "before_id" in envelope(audit)["details"]["query"]
+    assert client.get(f"/api/v1/audit-events?before_id={BEYOND_A_KEY}", headers=auditor).status_code == 200

@@ -254,6 +254,14 @@ def test_text_checks_consents_and_authorization(app: Flask, client: FlaskClient,
     assert flags == [None, "review"]
 
 
+def test_ids_beyond_a_database_key_are_refused_before_any_query(client: FlaskClient) -> None:
+    phone = Phone(client, "erin").ready()
+    assert phone.get(f"/complaints/{2**31}").status_code == 404
+    assert phone.post(f"/complaints/{2**63}/withdraw", {}).status_code == 404
+    filing = phone.post("/complaints", enterprise_filing([2**63]))
+    assert filing.status_code == 400 and "attachment_ids" in filing.get_json()["details"]["json"]
+
+
 def test_anonymous_filing_is_reachable_only_by_its_query_code(app: Flask, client: FlaskClient, desk: Desk) -> None:
     phone = Phone(client, "erin").ready()
     photo = phone.upload(png(), "p.png").get_json()

@@ -16,6 +16,7 @@ from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
 from complaints.staff import StaffUser
 from notifications.relay import relay_once
+from notifications.texts import MessageText, render
 from notifications.wecom import WeComSend, fit
 
 from .desk import Desk
@@ -102,8 +103,9 @@ def test_administrators_reword_our_own_texts(
     link_wecom(app)
     body = {"channel": "wecom", "event": "case.assigned", "text": "【请签收】{reference} 已交办"}
     assert desk.client.put("/api/v1/message-texts", json=body, headers=desk.headers("supervisor")).status_code == 403
-    bad = desk.client.put("/api/v1/message-texts", json={**body, "text": "{phone}"}, headers=desk.headers("sysadmin"))
-    assert bad.status_code == 400 and bad.get_json()["code"] == "invalid_placeholder"
+    for text in ("{phone}", "}", "{", "{}", "{reference:>999999999}", "{reference!r}", "{reference.__class__}"):
+        bad = desk.client.put("/api/v1/message-texts", json={**body, "text": text}, headers=desk.headers("sysadmin"))
+        assert bad.status_code == 400 and bad.get_json()["code"] == "invalid_placeholder", text
     assert desk.client.put("/api/v1/message-texts", json=body, headers=desk.headers("sysadmin")).status_code == 200
     listed = desk.get("sysadmin", "/api/v1/message-texts").get_json()
     assert {
@@ -118,3 +120,22 @@ def test_administrators_reword_our_own_texts(
     desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
     relay(app)
     assert fake_wecom.messages[0]["text"] == f"【请签收】{case['reference']} 已交办"
+
+
+def test_a_stored_text_that_cannot_be_filled_in_falls_back_to_ours(app: Flask) -> None:
+    with app.app_context():
+        db.session.add(
+            MessageText(
+                channel="wecom", event="case.assigned", text="{reference:d}", updated_by="x", updated_at=utcnow()
+            )
+        )
+        db.session.add(
+            MessageText(
+                channel="in_app", event="case.assigned", text="新案件 {reference}", updated_by="x", updated_at=utcnow()
+            )
+        )
+        db.session.flush()
+        values = {"reference": "FZ2026-000001", "title": "标题"}
+        assert render(db.session, "in_app", "case.assigned", values) == "新案件 FZ2026-000001"
+        fallback = render(db.session, "wecom", "case.assigned", values)
+        assert "FZ2026-000001" in fallback and fallback != "{reference:d}"

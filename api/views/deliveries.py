@@ -13,6 +13,7 @@ from notifications import texts
 from notifications.delivery import messages_in, resend
 
 from ..auth import current_actor, requires
+from ..schemas import database_key
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="消息投递")
 
@@ -21,7 +22,7 @@ class DeliveryQueryArgs(Schema):
     status = fields.String(
         load_default="dead", validate=validate.OneOf(["pending", "sending", "sent", "failed", "dead"])
     )
-    complaint_id = fields.Integer(load_default=None)
+    complaint_id = database_key(load_default=None)
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 

@@ -22,6 +22,7 @@ from complaints.progress import progress_of
 
 from ..auth import current_mp_account, miniprogram_user, public
 from ..case_schemas import ComplaintTextArgs, PersonArgs
+from ..schemas import database_key
 from ..settings import config, personal_data_cipher, upload_store, wechat_client
 from .public import ProgressSchema
 
@@ -52,7 +53,7 @@ class FilingArgs(ComplaintTextArgs):
     anonymous = fields.Boolean(load_default=False)
     persons = fields.List(fields.Nested(PersonArgs), load_default=list, validate=validate.Length(max=10))
     category_hint = fields.String(load_default=None)
-    attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
+    attachment_ids = fields.List(database_key(), load_default=list, validate=validate.Length(max=9))
 
 
 class FiledSchema(Schema):
@@ -73,7 +74,7 @@ class MyCaseSchema(Schema):
 
 class MaterialArgs(Schema):
     text = fields.String(load_default="", validate=validate.Length(max=5000))
-    attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
+    attachment_ids = fields.List(database_key(), load_default=list, validate=validate.Length(max=9))
 
 
 class WithdrawArgs(Schema):
