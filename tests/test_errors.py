@@ -112,3 +112,22 @@ def test_ids_beyond_any_database_key_are_404_or_400_not_500(
     audit = client.get(f"/api/v1/audit-events?before_id={BEYOND_ANY_KEY}", headers=auditor)
     assert audit.status_code == 400 and "before_id" in envelope(audit)["details"]["query"]
     assert client.get(f"/api/v1/audit-events?before_id={BEYOND_A_KEY}", headers=auditor).status_code == 200
+
+
+def test_nul_characters_are_refused_before_any_query(
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+) -> None:
+    """PostgreSQL cannot store U+0000: without the guard each of these was a 500 there."""
+    make_user("sup", Role.SUPERVISOR)
+    supervisor = login("sup")
+    attempts = (
+        client.post("/api/v1/session", json={"username": "sup\u0000", "password": PASSWORD}),
+        client.post("/api/public/v1/progress", json={"reference": "FZ2026-000001", "query_code": "AB\u0000"}),
+        client.get("/api/v1/complaints?q=%00", headers=supervisor),
+        client.post("/api/v1/complaints/1/accept", json={"note": ["\u0000"]}, headers=supervisor),
+        client.post("/console/login", data={"username": "sup\u0000", "password": PASSWORD}),
+    )
+    for response in attempts:
+        assert response.status_code == 400, (response.request.path, response.get_data(as_text=True)[:200])
+    assert envelope(attempts[0])["code"] == "invalid_characters"
+    assert client.post("/api/v1/session", json={"username": "sup", "password": PASSWORD}).status_code == 201
