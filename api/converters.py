@@ -29,6 +29,6 @@ def init_app(app: Flask) -> None:
 
 def key_from_text(text: str | None, largest: int = LARGEST_KEY) -> int | None:
     """A key from a form or query string, or None when it is not a number a key's column can hold."""
-    if text is None or not text.isdigit() or not 1 <= int(text) <= largest:
+    if text is None or not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= largest:
         return None
     return int(text)

@@ -23,17 +23,22 @@ def init_app(app: Flask) -> None:
 def refuse_nul_characters() -> None:
     body = request.get_json(silent=True) if request.is_json else None
     sources = (request.view_args or {}, request.args, request.form if not request.is_json else {}, body)
-    if any(_holds_nul(source) for source in sources):
+    refuse_nul_in(sources)
+
+
+def refuse_nul_in(value: Any) -> None:
+    """For bodies a view parses itself (signed pushes, whose content type is the sender's choice)."""
+    if holds_nul(value):
         raise InvalidInput("提交的内容含有无法识别的控制字符（U+0000）", code="invalid_characters")
 
 
-def _holds_nul(value: Any) -> bool:
+def holds_nul(value: Any) -> bool:
     if isinstance(value, str):
         return NUL in value
+    if hasattr(value, "lists"):  # werkzeug's MultiDict (a dict whose items() gives each key's first value only)
+        return any(holds_nul(key) or holds_nul(items) for key, items in value.lists())
     if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    if hasattr(value, "lists"):  # werkzeug's MultiDict: every value of every key
-        return any(_holds_nul(key) or _holds_nul(items) for key, items in value.lists())
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(item) for item in value)
     return False

@@ -56,13 +56,12 @@ def sign(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
 
 def verify(session: DbSession, secret: str, push: SignedPush, now: datetime) -> None:
     """Refuse a push that is badly signed, outside the time window, or a replay of a seen nonce."""
-    if not push.timestamp.isdigit() or not 8 <= len(push.nonce) <= 64:
+    if not (push.timestamp.isascii() and push.timestamp.isdigit()) or not 8 <= len(push.nonce) <= 64:
         raise AuthenticationFailed("签名参数缺失或格式错误", code="bad_signature")
     expected = sign(secret, push.timestamp, push.nonce, push.body)
     if not hmac.compare_digest(expected, push.signature.lower()):
         raise AuthenticationFailed("签名校验失败", code="bad_signature")
-    sent_at = datetime.fromtimestamp(int(push.timestamp), tz=now.tzinfo)
-    if abs(now - sent_at) > WINDOW:
+    if abs(now.timestamp() - int(push.timestamp)) > WINDOW.total_seconds():  # seconds: any digits compare
         raise AuthenticationFailed("请求时间戳超出5分钟有效期", code="stale_timestamp")
     session.execute(delete(HotlineNonce).where(HotlineNonce.seen_at < now - 2 * WINDOW))
     if session.get(HotlineNonce, push.nonce) is not None:

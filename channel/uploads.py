@@ -39,7 +39,11 @@ class UploadStore:
 
     def open_signed(self, storage_key: str, expires: str, signature: str, now: datetime) -> Path:
         """The file behind a signed URL; the same NotFound for a bad signature, an expired link or no file."""
-        valid = expires.isdigit() and hmac.compare_digest(self.signature(storage_key, int(expires)), signature)
+        valid = (
+            expires.isascii()
+            and expires.isdigit()
+            and hmac.compare_digest(self.signature(storage_key, int(expires)), signature)
+        )
         path = self.path(storage_key)
         if not valid or int(expires) < now.timestamp() or not path.exists():
             raise NotFound("链接无效或已过期", code="file_not_found")
@@ -71,7 +75,7 @@ def store_upload(
     store.path(storage_key).write_bytes(data)
     attachment = Attachment(
         storage_key=storage_key,
-        original_name=Path(original_name or "upload").name[:200],
+        original_name=_display_name(original_name),
         content_type=kind.mime,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -83,3 +87,9 @@ def store_upload(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def _display_name(original_name: str) -> str:
+    """The file name as the uploader's phone gave it, for display only: no path, no control characters."""
+    name = "".join(ch for ch in Path(original_name).name if ch.isprintable())[:200]
+    return name or "upload"

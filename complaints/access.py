@@ -100,18 +100,19 @@ def read_identities(
 
 
 def search_filter(query: Select[tuple[Complaint]], text: str) -> Select[tuple[Complaint]]:
-    pattern = f"%{text.strip()}%"
+    """Cases whose reference, title, text, respondent or enterprise contains ``text`` as typed (% and _ too)."""
+    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     enterprise = exists().where(
         ComplaintParty.complaint_id == Complaint.id,
         ComplaintParty.complainant_id == Complainant.id,
-        or_(Complainant.enterprise_name.ilike(pattern), Complainant.credit_code == text.strip().upper()),
+        or_(Complainant.enterprise_name.ilike(pattern, escape="\\"), Complainant.credit_code == text.strip().upper()),
     )
     return query.where(
         or_(
-            Complaint.reference.ilike(pattern),
-            Complaint.title.ilike(pattern),
-            Complaint.content.ilike(pattern),
-            Complaint.respondent.ilike(pattern),
+            Complaint.reference.ilike(pattern, escape="\\"),
+            Complaint.title.ilike(pattern, escape="\\"),
+            Complaint.content.ilike(pattern, escape="\\"),
+            Complaint.respondent.ilike(pattern, escape="\\"),
             enterprise,
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -273,6 +273,8 @@ def _clock(
     start: datetime,
 ) -> Deadline:
     cap = complaint.external_due_at if clock == Clock.HANDLING and (leg is None or leg.role == "lead") else None
+    if cap is not None and cap <= start:
+        cap = start + timedelta(seconds=1)  # the work order's own deadline has passed: overdue from the start
     return deadlines.start_deadline(
         ctx.session,
         ctx.calendar,

@@ -22,6 +22,7 @@ from .workdays import china_day
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
+EARLIEST_DUE_YEAR, LATEST_DUE_YEAR = 2000, 2200  # beyond, a date cannot even be stored in UTC
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def _validate(record: IntakeRecord) -> None:
         raise InvalidInput("紧急程度不正确", code="invalid_urgency")
     if record.confidentiality not in CONFIDENTIALITY:
         raise InvalidInput("保密方式不正确", code="invalid_confidentiality")
+    if record.external_due_at is not None and not EARLIEST_DUE_YEAR <= record.external_due_at.year <= LATEST_DUE_YEAR:
+        raise InvalidInput("外部办理时限的日期超出范围", code="invalid_due_date")
     if not record.title.strip() or not record.content.strip() or not record.respondent.strip():
         raise InvalidInput("请填写标题、诉求内容和被投诉单位", code="missing_fields")
     roles = [person.role for person in record.persons]

@@ -97,7 +97,7 @@ def verify(
 def _matching_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
     """The time step (now, or one either side) whose code this is, unless it was already used."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp, current = pyotp.TOTP(secret), int(now.timestamp()) // 30
     for step in (current - 1, current, current + 1):

@@ -44,6 +44,7 @@ def test_filters_search_sort_and_pages(app: Flask, desk: Desk) -> None:
     assert all(item["overdue"] for item in get("overdue=true")["items"])
     assert get("q=查封设备")["items"][0]["title"].startswith("查封设备")
     assert get("q=示例食品有限公司")["total"] >= 3
+    assert get("q=%25")["total"] == get("q=_")["total"] == 0  # typed literally, not as wildcards
     reference = get("per_page=1")["items"][0]["reference"]
     assert get(f"q={reference}")["items"][0]["reference"] == reference
     assert all(item["lead_department"]["code"] == "city-samr" for item in get("lead_department=city-samr")["items"])

@@ -124,6 +124,7 @@ def test_nul_characters_are_refused_before_any_query(
         client.post("/api/v1/session", json={"username": "sup\u0000", "password": PASSWORD}),
         client.post("/api/public/v1/progress", json={"reference": "FZ2026-000001", "query_code": "AB\u0000"}),
         client.get("/api/v1/complaints?q=%00", headers=supervisor),
+        client.get("/api/v1/complaints?status=submitted&status=%00", headers=supervisor),
         client.post("/api/v1/complaints/1/accept", json={"note": ["\u0000"]}, headers=supervisor),
         client.post("/console/login", data={"username": "sup\u0000", "password": PASSWORD}),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -39,7 +40,8 @@ def push(
     *,
     secret: str = SECRET,
     nonce: str | None = None,
-    timestamp: int | None = None,
+    timestamp: int | str | None = None,
+    content_type: str = "application/json",
 ) -> Any:
     body = json.dumps(order, ensure_ascii=False).encode()
     stamp = str(timestamp if timestamp is not None else int(time.time()))
@@ -48,7 +50,7 @@ def push(
         "X-Hotline-Timestamp": stamp,
         "X-Hotline-Nonce": nonce,
         "X-Hotline-Signature": sign(secret, stamp, nonce, body),
-        "Content-Type": "application/json",
+        "Content-Type": content_type,
     }
     return client.post("/api/hotline/v1/work-orders", data=body, headers=headers)
 
@@ -106,6 +108,9 @@ def test_bad_signatures_stale_timestamps_and_replays_are_refused(
         },
     )
     assert tampered.status_code == 401
+    for stamp, code in (("²" * 10, "bad_signature"), ("9" * 30, "stale_timestamp")):  # '²'.isdigit() is True
+        odd = push(client, ORDER, timestamp=stamp)
+        assert odd.status_code == 401 and odd.get_json()["code"] == code, stamp
     assert case_count(app) == 1
 
 
@@ -116,6 +121,10 @@ def test_invalid_orders_are_400_and_anonymous_orders_keep_no_identity(
     assert missing.status_code == 400 and "title" in missing.get_json()["details"]
     not_json = push(client, "not an object")  # type: ignore[arg-type]
     assert not_json.status_code == 400
+    nul = push(client, {**ORDER, "order_id": "nul-1", "title": "标题\u0000"}, content_type="text/plain")
+    assert nul.status_code == 400 and nul.get_json()["code"] == "invalid_characters"
+    far = push(client, {**ORDER, "order_id": "far-1", "deadline_at": "9999-12-31T23:59:59-12:00"})
+    assert far.status_code == 400 and far.get_json()["code"] == "invalid_due_date"
     anonymous = push(client, {**ORDER, "order_id": "anon-1", "anonymous": True})
     assert anonymous.status_code == 201
     detail = desk.detail("supervisor", case_count(app) and _id_of(app, "anon-1"))
@@ -125,3 +134,17 @@ def test_invalid_orders_are_400_and_anonymous_orders_keep_no_identity(
 def _id_of(app: Flask, order_id: str) -> int:
     with app.app_context():
         return db.session.scalars(select(Complaint.id).where(Complaint.external_ref == order_id)).one()
+
+
+def test_an_order_whose_own_deadline_has_passed_is_overdue_from_its_assignment(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    passed = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    assert push(client, {**ORDER, "order_id": "late-1", "deadline_at": passed}).status_code == 201
+    case_id = _id_of(app, "late-1")
+    desk.ok("triage", f"/api/v1/complaints/{case_id}/accept")
+    state = desk.ok("triage", f"/api/v1/complaints/{case_id}/assign", {"lead_department": "city-eco"})
+    assert state["status"] == "assigned"
+    handling = [c for c in desk.detail("supervisor", case_id)["clocks"] if c["clock"] == "handling"]
+    ends_at = datetime.fromisoformat(handling[0]["ends_at"])
+    assert len(handling) == 1 and ends_at <= datetime.now(UTC) + timedelta(seconds=1)  # at once, not in 15 days

@@ -262,6 +262,19 @@ def test_ids_beyond_a_database_key_are_refused_before_any_query(client: FlaskCli
     assert filing.status_code == 400 and "attachment_ids" in filing.get_json()["details"]["json"]
 
 
+def test_odd_but_signed_events_and_file_names_are_taken_calmly(app: Flask, client: FlaskClient) -> None:
+    odd_result = {"Event": "wxa_media_check", "trace_id": "x", "result": "s"}
+    for body in ([1, 2], "text", {"Event": "wxa_media_check", "trace_id": "x\u0000"}, odd_result):
+        answer = client.post(f"/api/wechat/events?{event_query()}", data=json.dumps(body), content_type="text/plain")
+        assert answer.status_code == 200 and answer.get_data(as_text=True) == "success", body
+    phone = Phone(client, "fay").ready()
+    uploaded = phone.upload(png(), "../照片\u0000\u0007.png")
+    assert uploaded.status_code == 201, uploaded.get_json()
+    with app.app_context():
+        stored = db.session.get(Attachment, uploaded.get_json()["id"])
+        assert stored is not None and stored.original_name == "照片.png"
+
+
 def test_anonymous_filing_is_reachable_only_by_its_query_code(app: Flask, client: FlaskClient, desk: Desk) -> None:
     phone = Phone(client, "erin").ready()
     photo = phone.upload(png(), "p.png").get_json()

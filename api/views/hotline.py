@@ -18,6 +18,7 @@ from complaints.errors import InvalidInput
 from ..auth import public
 from ..case_context import system_context
 from ..errors import error_response
+from ..input_guard import refuse_nul_in
 from ..schemas import AwareDateTime
 from ..settings import config
 
@@ -64,7 +65,9 @@ def receive_work_order() -> Any:
     )
     hotline.verify(db.session, secret, push, ctx.now)
     try:
-        order = WorkOrderSchema().load(json.loads(push.body))
+        parsed = json.loads(push.body)
+        refuse_nul_in(parsed)
+        order = WorkOrderSchema().load(parsed)
     except (ValueError, ValidationError) as error:
         details = error.messages if isinstance(error, ValidationError) else None
         raise InvalidInput("工单格式不正确", code="validation_error", details=details) from None

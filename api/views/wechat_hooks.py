@@ -17,6 +17,7 @@ from complaints.database import db, utcnow
 from complaints.errors import AuthenticationFailed, NotFound, ServiceUnavailable
 
 from ..auth import public
+from ..input_guard import holds_nul
 from ..settings import config, upload_store
 
 blp = Blueprint("wechat_hooks", __name__, description="微信服务器回调")
@@ -54,6 +55,10 @@ def events() -> Any:
         event = json.loads(request.get_data() or b"{}")
     except ValueError:
         event = {}
+    if not isinstance(event, dict) or holds_nul(event):
+        event = {}  # signed, yet nothing WeChat sends: acknowledged and ignored
+    result = event.get("result")
     if event.get("Event") == "wxa_media_check" and event.get("trace_id"):
-        apply_media_verdict(db.session, str(event["trace_id"]), str((event.get("result") or {}).get("suggest", "")))
+        suggest = result.get("suggest", "") if isinstance(result, dict) else ""
+        apply_media_verdict(db.session, str(event["trace_id"]), str(suggest))
     return Response("success", mimetype="text/plain")
