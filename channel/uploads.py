@@ -71,8 +71,6 @@ def store_upload(
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise InvalidInput("只支持 JPG、PNG、WEBP 图片和 PDF 文件", code="unsupported_file_type")
     storage_key = secrets.token_hex(16)
-    store.directory.mkdir(parents=True, exist_ok=True)
-    store.path(storage_key).write_bytes(data)
     attachment = Attachment(
         storage_key=storage_key,
         original_name=_display_name(original_name),
@@ -85,7 +83,9 @@ def store_upload(
         created_at=now,
     )
     session.add(attachment)
-    session.flush()
+    session.flush()  # the row first: a refused row leaves no file behind (a failed write rolls the row back)
+    store.directory.mkdir(parents=True, exist_ok=True)
+    store.path(storage_key).write_bytes(data)
     return attachment
 
 
