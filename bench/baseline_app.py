@@ -50,33 +50,27 @@ def create_baseline() -> Flask:
     app = Flask(__name__)
     schema = TicketArgs()
 
-    def insert(data: dict[str, str]):  # type: ignore[no-untyped-def]
-        with engine.begin() as connection:
-            result = connection.execute(tickets.insert().values(**data, created_at=datetime.now(UTC)))
-        return jsonify({"id": result.inserted_primary_key[0] if result.inserted_primary_key else None}), 201
+    wechat = (
+        MiniProgramClient(
+            WeChatSettings(os.environ["WECHAT_APPID"], os.environ["WECHAT_SECRET"], os.environ["WECHAT_API_BASE"]),
+            MemoryStorage(),
+        )
+        if "WECHAT_API_BASE" in os.environ
+        else None
+    )
 
-    @app.post("/tickets")
-    def create_ticket():  # type: ignore[no-untyped-def]
+    def create_ticket(checked: bool):  # type: ignore[no-untyped-def]
         try:
             data = schema.load(request.get_json(force=True))
         except ValidationError as error:
             return jsonify(error.messages), 400
-        return insert(data)
+        if checked and check_text(wechat, "bench-openid", data["content"]) == "risky":  # type: ignore[arg-type]
+            return jsonify({"code": "content_risky"}), 400
+        with engine.begin() as connection:
+            result = connection.execute(tickets.insert().values(**data, created_at=datetime.now(UTC)))
+        return jsonify({"id": result.inserted_primary_key[0] if result.inserted_primary_key else None}), 201
 
-    if "WECHAT_API_BASE" in os.environ:
-        wechat = MiniProgramClient(
-            WeChatSettings(os.environ["WECHAT_APPID"], os.environ["WECHAT_SECRET"], os.environ["WECHAT_API_BASE"]),
-            MemoryStorage(),
-        )
-
-        @app.post("/tickets/checked")
-        def create_checked_ticket():  # type: ignore[no-untyped-def]
-            try:
-                data = schema.load(request.get_json(force=True))
-            except ValidationError as error:
-                return jsonify(error.messages), 400
-            if check_text(wechat, "bench-openid", data["content"]) == "risky":
-                return jsonify({"code": "content_risky"}), 400
-            return insert(data)
-
+    app.add_url_rule("/tickets", "tickets", create_ticket, methods=["POST"], defaults={"checked": False})
+    if wechat is not None:
+        app.add_url_rule("/tickets/checked", "checked", create_ticket, methods=["POST"], defaults={"checked": True})
     return app
