@@ -101,18 +101,18 @@ def read_identities(
 
 def search_filter(query: Select[tuple[Complaint]], text: str) -> Select[tuple[Complaint]]:
     """Cases whose reference, title, text, respondent or enterprise contains ``text`` as typed (% and _ too)."""
-    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    typed = text.strip()
     enterprise = exists().where(
         ComplaintParty.complaint_id == Complaint.id,
         ComplaintParty.complainant_id == Complainant.id,
-        or_(Complainant.enterprise_name.ilike(pattern, escape="\\"), Complainant.credit_code == text.strip().upper()),
+        or_(Complainant.enterprise_name.icontains(typed, autoescape=True), Complainant.credit_code == typed.upper()),
     )
     return query.where(
         or_(
-            Complaint.reference.ilike(pattern, escape="\\"),
-            Complaint.title.ilike(pattern, escape="\\"),
-            Complaint.content.ilike(pattern, escape="\\"),
-            Complaint.respondent.ilike(pattern, escape="\\"),
+            Complaint.reference.icontains(typed, autoescape=True),
+            Complaint.title.icontains(typed, autoescape=True),
+            Complaint.content.icontains(typed, autoescape=True),
+            Complaint.respondent.icontains(typed, autoescape=True),
             enterprise,
         )
     )
