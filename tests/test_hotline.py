@@ -148,3 +148,15 @@ def test_an_order_whose_own_deadline_has_passed_is_overdue_from_its_assignment(
     handling = [c for c in desk.detail("supervisor", case_id)["clocks"] if c["clock"] == "handling"]
     ends_at = datetime.fromisoformat(handling[0]["ends_at"])
     assert len(handling) == 1 and ends_at <= datetime.now(UTC) + timedelta(seconds=1)  # at once, not in 15 days
+
+
+def test_the_published_contract_documents_the_signed_body_and_both_answers(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    operation = spec["paths"]["/api/hotline/v1/work-orders"]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {"X-Hotline-Timestamp", "X-Hotline-Nonce", "X-Hotline-Signature"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(spec["components"]["schemas"][body]["required"]) == {"order_id", "title", "content", "respondent"}
+    assert {"200", "201"} <= set(operation["responses"])
+    receipt = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "query_code" in spec["components"]["schemas"][receipt]["properties"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -49,8 +49,32 @@ class WorkOrderSchema(Schema):
     caller = fields.Nested(CallerSchema, load_default=None)
 
 
+class WorkOrderReceiptSchema(Schema):
+    order_id = fields.String(required=True)
+    reference = fields.String(required=True, metadata={"description": "案件编号"})
+    status = fields.String(required=True)
+    query_code = fields.String(allow_none=True, metadata={"description": "查询码（仅首次推送返回）"})
+    duplicate = fields.Boolean(required=True, metadata={"description": "重复推送时为 true"})
+
+
+SIGNATURE_HEADERS = [
+    {"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": description}
+    for name, description in (
+        ("X-Hotline-Timestamp", "Unix 秒，与服务器时间相差不超过5分钟"),
+        ("X-Hotline-Nonce", "8-64 字符，每次推送唯一"),
+        ("X-Hotline-Signature", "HMAC-SHA256(密钥, 时间戳 + \\n + nonce + \\n + 原始请求体)，十六进制"),
+    )
+]
+
+
 @blp.route("/work-orders", methods=["POST"])
 @public
+@blp.doc(
+    parameters=SIGNATURE_HEADERS,
+    requestBody={"required": True, "content": {"application/json": {"schema": WorkOrderSchema}}},
+)
+@blp.response(201, WorkOrderReceiptSchema, description="新工单已立案")
+@blp.alt_response(200, schema=WorkOrderReceiptSchema, description="重复推送：返回首次立案的案件")
 def receive_work_order() -> Any:
     """Receive one work order. 201 with the new case's reference and query code; 200 for a retried order."""
     secret = config().hotline_secret
@@ -72,13 +96,11 @@ def receive_work_order() -> Any:
         details = error.messages if isinstance(error, ValidationError) else None
         raise InvalidInput("工单格式不正确", code="validation_error", details=details) from None
     outcome = hotline.receive_work_order(ctx, order)
-    body = {
+    receipt = {
         "order_id": order["order_id"],
         "reference": outcome.complaint.reference,
         "status": outcome.complaint.status,
         "query_code": outcome.query_code,
         "duplicate": outcome.duplicate,
     }
-    response: Response = jsonify(body)
-    response.status_code = 200 if outcome.duplicate else 201
-    return response
+    return receipt, 200 if outcome.duplicate else 201
