@@ -10,6 +10,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_smorest import Api
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import console
 from channel import models as channel_models  # noqa: F401  (registers the channels' tables)
@@ -68,6 +69,8 @@ def create_app(config: Config | None = None) -> Flask:
     config = resolve_secrets(config, log)
 
     app = Flask(__name__, instance_path=str(config.data_dir))
+    if config.trusted_proxies:
+        _trust_proxies(app, config.trusted_proxies)
     app.config.update(_flask_settings(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     converters.init_app(app)
@@ -90,6 +93,13 @@ def create_app(config: Config | None = None) -> Flask:
     auth.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind ``count`` reverse proxies (the mini-program needs HTTPS, so there is one in production), the client's
+    address, scheme and host come from their X-Forwarded-* headers; rate limits per client and the audit log would
+    otherwise see every caller as the proxy. Headers beyond ``count`` hops are not trusted: a client can forge them."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def _flask_settings(config: Config) -> dict[str, Any]:

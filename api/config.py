@@ -54,6 +54,7 @@ class Config:
     login_failures_per_ip: int = 30
     login_ip_window_minutes: int = 10
     max_request_mb: int = 20
+    trusted_proxies: int = 0
     log_level: str = "INFO"
     center_name: str = "法治监督中心"
     public_base_url: str = "http://127.0.0.1:5000"
@@ -112,6 +113,7 @@ class Config:
             login_failures_per_ip=_int(env, "LOGIN_FAILURES_PER_IP", 30, 1, 10_000),
             login_ip_window_minutes=_int(env, "LOGIN_IP_WINDOW_MINUTES", 10, 1, 24 * 60),
             max_request_mb=_int(env, "MAX_REQUEST_MB", 20, 1, 1024),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, 0, 5),
             log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             center_name=_text(env, "CENTER_NAME", "法治监督中心", 60),
             public_base_url=_base_url(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000", "PUBLIC_BASE_URL"),

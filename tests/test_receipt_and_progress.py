@@ -6,6 +6,7 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import pypdfium2
+import pytest
 import zxingcpp
 from flask import Flask
 from flask.testing import FlaskClient
@@ -111,3 +112,29 @@ def test_old_lookup_failures_are_forgotten(app: Flask, client: FlaskClient, desk
     with app.app_context():
         remaining = db.session.scalars(select(LookupFailure.reference_hash)).all()
     assert len(remaining) == 1 and remaining[0] != "r" * 64
+
+
+def forwarded_lookup(client: FlaskClient, attempt: int, forwarded_for: str) -> dict:  # type: ignore[type-arg]
+    """A wrong lookup arriving through a reverse proxy at 10.0.0.2 on behalf of ``forwarded_for``."""
+    response = client.post(
+        "/api/public/v1/progress",
+        json={"reference": f"FZ2096-{attempt:06d}", "query_code": "Q" * 10},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    body: dict = response.get_json()  # type: ignore[type-arg]
+    return body
+
+
+@pytest.mark.parametrize("config_overrides", [{"trusted_proxies": 1}])
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client: FlaskClient) -> None:
+    for attempt in range(20):
+        forwarded_lookup(client, attempt, "198.51.100.50")
+    assert forwarded_lookup(client, 100, "198.51.100.50")["code"] == "lookup_rate_limited"
+    assert forwarded_lookup(client, 101, "198.51.100.51")["code"] == "wrong_reference_or_code"
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_changes_nothing(client: FlaskClient) -> None:
+    for attempt in range(20):
+        forwarded_lookup(client, attempt, f"198.51.100.{attempt}")
+    assert forwarded_lookup(client, 100, "198.51.100.200")["code"] == "lookup_rate_limited"
