@@ -21,13 +21,13 @@ from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
 from complaints.permissions import Role
 from complaints.staff import StaffUser
-from notifications.jobs import run_relay, run_sweep
+from notifications.jobs import run_relay, run_sweep, run_upload_purge
 from notifications.relay import Duty, EmbeddedRunner
 from triage.demo import seed_routing_rules
 from triage.jobs import run_triage
 from triage.text import load_segmenter
 
-from .settings import config, personal_data_cipher, senders, triage_policy, triage_store
+from .settings import config, personal_data_cipher, senders, triage_policy, triage_store, upload_store
 from .triage_cli import triage_cli
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
@@ -139,11 +139,13 @@ def serve(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
         send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
+        uploads = upload_store()
         lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes
         duties = [
             Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease, lanes)),
             Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
             Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
+            Duty("uploads", timedelta(hours=1), lambda session: run_upload_purge(session, uploads, utcnow())),
         ]
         EmbeddedRunner(db.engine, duties).start()
         log.info("no REDIS_URL: the outbox relay, the deadline sweep and triage run in this process")

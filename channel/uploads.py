@@ -7,10 +7,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import filetype
+from sqlalchemy import delete
 
 from complaints.attachments import Attachment
 from complaints.database import DbSession
@@ -18,6 +19,7 @@ from complaints.errors import InvalidInput, NotFound
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 PURPOSES = ("evidence", "authorization", "licence", "supplement", "reply")
+UNATTACHED_KEPT_FOR = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,18 @@ def _display_name(original_name: str) -> str:
     """The file name as the uploader's phone gave it, for display only: no path, no control characters."""
     name = "".join(ch for ch in Path(original_name).name if ch.isprintable())[:200]
     return name or "upload"
+
+
+def forget_unattached_uploads(session: DbSession, now: datetime) -> list[str]:
+    """Delete the rows of uploads that never joined a case within a day (a filing abandoned on the phone); returns
+    their storage keys, whose files the caller removes once the deletion is committed.
+
+    One DELETE re-checks ``complaint_id IS NULL``, so an upload attached by a filing that commits meanwhile is
+    kept."""
+    return list(
+        session.scalars(
+            delete(Attachment)
+            .where(Attachment.complaint_id.is_(None), Attachment.created_at < now - UNATTACHED_KEPT_FOR)
+            .returning(Attachment.storage_key)
+        )
+    )

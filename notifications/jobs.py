@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from channel.uploads import UploadStore, forget_unattached_uploads
 from complaints.calendar_schedule import load_calendar
 from complaints.crypto import PersonalDataCipher
 from complaints.machine import SYSTEM_ACTOR, CaseContext
@@ -32,3 +33,13 @@ def run_sweep(
     report = sweep(ctx, policy)
     session.commit()
     return report
+
+
+def run_upload_purge(session: Session, store: UploadStore, now: datetime) -> int:
+    """Idempotent: a second run finds nothing older than the cut-off left unattached. Files go only after their rows
+    are committed; if removing one fails, the row is already gone and the file is an orphan no one can reach."""
+    storage_keys = forget_unattached_uploads(session, now)
+    session.commit()
+    for storage_key in storage_keys:
+        store.path(storage_key).unlink(missing_ok=True)
+    return len(storage_keys)

@@ -3,9 +3,9 @@ after a commit.
 
 Workers run ``rq worker --worker-class rq.worker.SimpleWorker notifications`` (no fork per job, so the app
 and its connection pool are built once per worker) and one ``rq cron notifications/cron_config.py`` runs the
-relay every 10 seconds, triage every 30 seconds and the sweep every minute (filing and the outbox also wake the
-triage and relay jobs at once). Queue messages carry no data: the outbox rows are the
-record, so a lost job, a duplicate job or Redis being down loses nothing; the next relay finds the rows.
+relay every 10 seconds, triage every 30 seconds, the sweep every minute and the purge of abandoned uploads every
+hour (filing and the outbox also wake the triage and relay jobs at once). Queue messages carry no data: the outbox
+rows are the record, so a lost job, a duplicate job or Redis being down loses nothing; the next relay finds the rows.
 Redis must run with ``maxmemory-policy noeviction`` so queued jobs are never evicted.
 """
 
@@ -71,6 +71,15 @@ def sweep_job() -> dict[str, Any]:
     with _worker_app().app_context(), Session(db.engine) as session:
         report = run_sweep(session, personal_data_cipher(), utcnow())
         return {"warned": len(report.warned), "overdue": len(report.overdue), "escalated": len(report.escalated)}
+
+
+def upload_purge_job() -> int:
+    """Purge abandoned uploads. Idempotent: what a run deletes is gone, and the next finds only what aged since."""
+    from api.settings import upload_store
+    from notifications.jobs import run_upload_purge
+
+    with _worker_app().app_context(), Session(db.engine) as session:
+        return run_upload_purge(session, upload_store(), utcnow())
 
 
 def triage_job() -> int:
