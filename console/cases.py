@@ -1,5 +1,6 @@
 """Case detail: timeline, attachments (previewed safely), identity where allowed, clocks, delivery states,
-documents; and the supervisor's actions on a case (escalate, reveal the identity to a department)."""
+documents, the receipt reprinted; and the supervisor's actions on a case (escalate, reveal the identity to a
+department)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from flask import Response, flash, render_template, send_file
 
 from api.case_context import case_context, on_case, staff_actor
 from api.settings import config, personal_data_cipher, upload_store
+from channel import walkin
+from channel.receipt import receipt_page, render_pdf
 from complaints import supervision
 from complaints.access import get_visible, is_center, read_identities
 from complaints.accounts import department_staff
@@ -20,7 +23,7 @@ from triage import overview
 from triage.history import similar_closed_cases
 
 from .blueprint import back, bp, page, parse
-from .forms import EscalateForm, RevealForm
+from .forms import EscalateForm, ReceiptForm, RevealForm
 
 PREVIEWABLE = {"image/jpeg", "image/png", "image/webp"}
 
@@ -76,6 +79,25 @@ def document(complaint_id: int, kind: str) -> str:
     return render_template(
         "documents/document.html", doc=build_document(db.session, complaint, kind, identities, config().center_name)
     )
+
+
+@bp.route("/cases/<int:complaint_id>/receipt", methods=["POST"])
+@page(Action.REGISTER_COMPLAINT)
+def reprint_receipt(complaint_id: int) -> Response:
+    """Reprint the receipt (a visitor lost it): a new query code on the page or PDF; the old code stops working."""
+    form = parse(ReceiptForm())
+    ctx, settings = case_context(), config()
+    complaint = get_visible(ctx.session, ctx.actor, complaint_id)
+    issued = walkin.issue_receipt(
+        ctx, complaint, public_base_url=settings.public_base_url, center_name=settings.center_name
+    )
+    if form["format"] == "pdf":
+        response = Response(render_pdf(issued), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="receipt-{issued.reference}.pdf"'
+    else:
+        response = Response(receipt_page(issued), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # the new query code is on this page and nowhere else
+    return response
 
 
 @bp.route("/cases/<int:complaint_id>/supervision", methods=["POST"])

@@ -65,6 +65,11 @@ class RevealForm(NextForm):
     reason = text(500)
 
 
+class ReceiptForm(Schema):
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+    void_old_code = fields.String(required=True, validate=validate.Equal("yes"))  # the clerk saw the old code dies
+
+
 class RegisterForm(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(["hotline", "walkin", "letter", "web"]))
     title = text(200)

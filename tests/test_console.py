@@ -192,6 +192,31 @@ def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, des
     assert reference.group(0) in by_phone
 
 
+def test_a_clerk_reprints_a_lost_receipt_and_the_old_code_stops_working(app: Flask, desk: Desk) -> None:
+    registered = desk.register()
+    reference, old_code = registered["case"]["reference"], registered["query_code"]
+    case_page = f"/console/cases/{registered['case']['id']}"
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    assert "补打受理回执" in user.get(case_page).get_data(as_text=True)
+    unconfirmed = user.post(f"{case_page}/receipt", {"format": "html"}, token_from=case_page)
+    assert unconfirmed.status_code == 400
+
+    reprinted = user.post(f"{case_page}/receipt", {"format": "html", "void_old_code": "yes"}, token_from=case_page)
+    assert reprinted.status_code == 200 and reprinted.headers["Cache-Control"] == "no-store"
+    new_code = re.search(r'class="code">([2-9A-Z]{10})<', reprinted.get_data(as_text=True))
+    assert new_code is not None and new_code.group(1) != old_code
+
+    def progress(code: str) -> int:
+        lookup = {"reference": reference, "query_code": code}
+        return desk.client.post("/api/public/v1/progress", json=lookup).status_code
+
+    assert (progress(old_code), progress(new_code.group(1))) == (404, 200)
+    pdf = user.post(f"{case_page}/receipt", {"format": "pdf", "void_old_code": "yes"}, token_from=case_page)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert progress(new_code.group(1)) == 404  # each reprint voids the code before it
+
+
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
