@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,12 +16,16 @@ from triage.jobs import run_triage
 from triage.store import HEADS, ModelUnavailable
 from triage.text import load_segmenter
 from triage.training import (
+    MAX_TEXT_CHARS,
+    MIN_EXAMPLES_PER_LABEL,
     Evaluation,
     Example,
     TrainingDataError,
     current_or_seed_model,
+    drop_rare_labels,
     evaluate,
     examples_from_cases,
+    other_heads,
     read_csv,
     seed_examples,
     train_heads,
@@ -54,26 +59,40 @@ def train(csv_files: tuple[Path, ...], head: str | None, label_column: str, from
         raise click.UsageError("give either --csv FILE (one or more) or --from-cases")
     store, now = triage_store(), utcnow()
     if csv_files:
-        examples = {head or "domain": _csv_examples(csv_files, label_column)}
+        wanted = {head or "domain": _csv_examples(csv_files, label_column)}
     else:
-        examples = {
+        wanted = {
             name: seed_examples(name) + examples_from_cases(db.session, name) for name in ([head] if head else HEADS)
         }
-    for name, rows in examples.items():
-        labels = sorted({e.label for e in rows})
-        click.echo(f"{name}: {len(rows)} examples, {len(labels)} labels ({'、'.join(labels)})")
+    examples = {name: _trainable(name, rows) for name, rows in wanted.items()}
     started = time.perf_counter()
     try:
         heads = train_heads(examples)
-        base = current_or_seed_model(store, now)
-    except (ValueError, ModelUnavailable) as error:
+        others = other_heads(store, heads)
+    except ValueError as error:
         raise click.ClickException(str(error)) from None
+    if others.problem:
+        click.echo(
+            f"警告：当前模型无法加载（{others.problem}），{'、'.join(others.heads)} 分类头已改用内置种子样本重新训练",
+            err=True,
+        )
     source = {"source": "csv", "files": [p.name for p in csv_files]} if csv_files else {"source": "cases"}
     trained_on = {name: {**source, "examples": len(rows)} for name, rows in examples.items()}
-    kept = {name: h for name, h in base.heads.items() if name not in heads}
-    kept_meta = {name: base.meta.get("heads", {}).get(name, {}) for name in kept}
-    model = store.save({**kept, **heads}, {**kept_meta, **trained_on}, now)
+    model = store.save({**others.heads, **heads}, {**others.trained_on, **trained_on}, now)
     click.echo(f"trained in {time.perf_counter() - started:.1f} s; model {model.version} is current")
+
+
+def _trainable(head: str, examples: list[Example]) -> list[Example]:
+    """The examples of the labels with enough of them; the others are named on stderr and left out."""
+    kept, rare = drop_rare_labels(examples)
+    if rare:
+        click.echo(
+            f"警告：{head} 的类别 {'、'.join(rare)} 不足 {MIN_EXAMPLES_PER_LABEL} 条样本，已略去，其余类别照常训练",
+            err=True,
+        )
+    labels = sorted({e.label for e in kept})
+    click.echo(f"{head}: {len(kept)} examples, {len(labels)} labels ({'、'.join(labels)})")
+    return kept
 
 
 @triage_cli.command("evaluate")
@@ -115,7 +134,10 @@ def status() -> None:
     current = store.current_version()
     click.echo(f"current:  {current or '-'}\nprevious: {store.previous_version() or '-'}")
     if current:
-        meta = store.metadata(current)
+        try:
+            meta = store.metadata(current)
+        except ModelUnavailable as error:
+            raise click.ClickException(str(error)) from None
         for name, head in meta.get("heads", {}).items():
             click.echo(
                 f"  {name}: {head.get('examples')} examples from {head.get('source')}, labels {head.get('labels')}"
@@ -134,28 +156,45 @@ def _csv_examples(files: Iterable[Path], label_column: str) -> list[Example]:
     rows: list[Example] = []
     for path in files:
         try:
-            examples, skipped = read_csv(path, label_column)
+            found = read_csv(path, label_column)
         except TrainingDataError as error:
             raise click.ClickException(str(error)) from None
-        if skipped:
-            click.echo(f"{path.name}: skipped {skipped} rows without text or label", err=True)
-        rows += examples
+        if found.encoding == "gb18030":
+            click.echo(f"{path.name}：不是 UTF-8 编码，已按 GB18030（GBK）读取", err=True)
+        if found.skipped:
+            click.echo(f"{path.name}: skipped {found.skipped} rows without text or label", err=True)
+        if found.truncated:
+            click.echo(f"{path.name}：{found.truncated} 条文本超过 {MAX_TEXT_CHARS} 字，已截断", err=True)
+        rows += found.examples
     if not rows:
-        raise click.ClickException("no labelled rows")
+        raise click.ClickException("没有可用的样本：每行都须有文本和标签")
     return rows
 
 
 def _print_evaluation(version: str, result: Evaluation) -> None:
-    width = max(len(label) for label in result.labels) + 2
+    width = max(_display_width(label) for label in [*result.labels, "label"]) + 2
     click.echo(f"model {version}: {sum(r['support'] for r in result.per_class)} messages")
     click.echo(f"accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}")
-    click.echo(f"{'label':{width}} precision  recall  f1      support")
+    click.echo(f"{_padded('label', width)} precision  recall  f1      support")
     for row in result.per_class:
         click.echo(
-            f"{row['label']:{width}} {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  {row['support']}"
+            f"{_padded(row['label'], width)} {row['precision']:.4f}     {row['recall']:.4f}  {row['f1']:.4f}  "
+            f"{row['support']}"
         )
     click.echo("confusion matrix (rows: gold, columns: predicted, same order as above):")
     for label, counts in zip(result.labels, result.confusion, strict=True):
-        click.echo(f"{label:{width}} " + " ".join(f"{c:5d}" for c in counts))
+        click.echo(f"{_padded(label, width)} " + " ".join(f"{c:5d}" for c in counts))
     click.echo(f"latency per message: p50 {result.percentile_ms(50):.2f} ms, p99 {result.percentile_ms(99):.2f} ms")
     click.echo(result.summary_line())
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives the text: two for wide and full-width characters (Chinese), none for combining
+    marks, one for the rest."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text
+    )
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * max(width - _display_width(text), 0)

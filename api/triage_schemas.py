@@ -142,3 +142,4 @@ class ModelInfoSchema(Schema):
     current = fields.String(allow_none=True)
     previous = fields.String(allow_none=True)
     meta = fields.Dict(allow_none=True)
+    problem = fields.String(allow_none=True, metadata={"description": "当前模型无法读取时的原因"})

@@ -17,7 +17,7 @@ from complaints.machine import SYSTEM_ACTOR, CaseContext
 from .overview import describe
 from .records import TriageSuggestion
 from .store import ModelStore, ModelUnavailable, TriageModel
-from .suggestion import TriagePolicy, pending_case_ids, suggest
+from .suggestion import TriagePolicy, pending_case_ids, suggest, suggestion_for
 from .training import current_or_seed_model
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def run_triage(
     ctx = CaseContext(session, SYSTEM_ACTOR, now, cipher, load_calendar(session))
     model, problem = _model(store, now)
     done = 0
-    for complaint_id in pending_case_ids(ctx, BATCH):
+    for complaint_id in pending_case_ids(ctx, BATCH, model.created_at if model else None):
         complaint = session.get(Complaint, complaint_id)
         assert complaint is not None
         try:
@@ -61,13 +61,23 @@ def _model(store: ModelStore, now: datetime) -> tuple[TriageModel | None, str | 
 
 
 def _record_failure(ctx: CaseContext, complaint_id: int, now: datetime) -> None:
-    ctx.session.add(
-        TriageSuggestion(
-            complaint_id=complaint_id,
-            urgency="normal",
-            decision="manual",
-            details={"manual_reasons": ["自动分析失败，请人工分办"]},
-            created_at=now,
+    """The manual suggestion of a case whose analysis failed. A suggestion it kept from before (made without a
+    model) says so too, and is dated now, so the job does not pick the case again until the next model."""
+    reason = "自动分析失败，请人工分办"
+    existing = suggestion_for(ctx, complaint_id)
+    if existing is None:
+        ctx.session.add(
+            TriageSuggestion(
+                complaint_id=complaint_id,
+                urgency="normal",
+                decision="manual",
+                details={"manual_reasons": [reason]},
+                created_at=now,
+            )
         )
-    )
+    else:
+        details = dict(existing.details or {})
+        reasons = list(details.get("manual_reasons") or [])
+        details["manual_reasons"] = reasons if reason in reasons else [*reasons, reason]
+        existing.details, existing.decision, existing.created_at = details, "manual", now
     ctx.session.commit()

@@ -16,7 +16,7 @@ from complaints.machine import StaffActor
 from complaints.taxonomy import Category, Domain
 
 from .records import RiskAlert, TriageSuggestion
-from .store import ModelStore
+from .store import ModelStore, ModelUnavailable
 
 
 def suggestion_of(session: DbSession, complaint_id: int) -> dict[str, Any] | None:
@@ -25,12 +25,16 @@ def suggestion_of(session: DbSession, complaint_id: int) -> dict[str, Any] | Non
 
 
 def model_info(store: ModelStore) -> dict[str, Any]:
+    """The current and previous versions, the current one's metadata, and what is wrong with it if it is unreadable
+    (staff then see why triage waits instead of an error page)."""
     current = store.current_version()
-    return {
-        "current": current,
-        "previous": store.previous_version(),
-        "meta": store.metadata(current) if current else None,
-    }
+    meta, problem = None, None
+    if current:
+        try:
+            meta = store.metadata(current)
+        except ModelUnavailable as error:
+            problem = str(error)
+    return {"current": current, "previous": store.previous_version(), "meta": meta, "problem": problem}
 
 
 def describe(session: DbSession, suggestion: TriageSuggestion) -> dict[str, Any]:

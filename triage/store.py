@@ -19,7 +19,7 @@ import platform
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,15 @@ class TriageModel:
     @property
     def version(self) -> str:
         return str(self.meta.get("version", ""))
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the model was made (UTC); None when its metadata does not say."""
+        try:
+            made = datetime.fromisoformat(str(self.meta["created_at"]))
+        except (KeyError, ValueError):
+            return None
+        return made if made.tzinfo else made.replace(tzinfo=UTC)
 
 
 def library_versions() -> dict[str, str]:
@@ -101,7 +110,13 @@ class ModelStore:
             return self._loaded
 
     def metadata(self, version: str) -> dict[str, Any]:
-        meta: dict[str, Any] = json.loads((self._directory(version) / "meta.json").read_text(encoding="utf-8"))
+        """What meta.json says of a version; ModelUnavailable when it is missing or not a JSON object."""
+        try:
+            meta = json.loads((self._directory(version) / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelUnavailable(f"model {version} has no readable meta.json: {error}") from None
+        if not isinstance(meta, dict):
+            raise ModelUnavailable(f"model {version} has no readable meta.json")
         return meta
 
     def _directory(self, version: str) -> Path:
@@ -113,7 +128,9 @@ class ModelStore:
     def _read(self, version: str) -> TriageModel:
         directory = self._directory(version)
         meta = self.metadata(version)
-        made_with, running = meta.get("libraries", {}), library_versions()
+        made_with, running = meta.get("libraries"), library_versions()
+        if not isinstance(made_with, dict):
+            made_with = {}
         stale = [name for name in LIBRARIES if made_with.get(name) != running[name]]
         if stale:
             raise ModelUnavailable(
@@ -121,7 +138,7 @@ class ModelStore:
                 f"this process runs {', '.join(f'{n} {running[n]}' for n in stale)}: train it again"
             )
         model_path = directory / "model.joblib"
-        if _sha256(model_path) != meta.get("sha256"):
+        if not model_path.is_file() or _sha256(model_path) != meta.get("sha256"):
             raise ModelUnavailable(f"model {version} does not match its recorded SHA-256")
         return TriageModel(joblib.load(model_path), meta)
 

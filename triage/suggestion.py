@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from complaints import handling, triage_decisions
 from complaints.cases import CaseStatus, Complaint
@@ -33,13 +34,21 @@ class TriagePolicy:
     cluster_size: int = 3
 
 
-def pending_case_ids(ctx: CaseContext, limit: int) -> list[int]:
-    """Cases waiting in triage that have no suggestion yet, oldest first."""
+def pending_case_ids(ctx: CaseContext, limit: int, model_made_at: datetime | None = None) -> list[int]:
+    """Cases waiting in triage that have no suggestion yet, oldest first; given when the current model was made,
+    also those whose suggestion was made before it without a model (none was usable then), so retraining
+    reaches them. A case whose suggestion failed under this model is not picked again until the next one."""
+    unsuggested: ColumnElement[bool] = TriageSuggestion.id.is_(None)
+    if model_made_at is not None:
+        unsuggested = or_(
+            unsuggested,
+            and_(TriageSuggestion.model_version.is_(None), TriageSuggestion.created_at < model_made_at),
+        )
     return list(
         ctx.session.scalars(
             select(Complaint.id)
             .outerjoin(TriageSuggestion, TriageSuggestion.complaint_id == Complaint.id)
-            .where(Complaint.status == CaseStatus.SUBMITTED.value, TriageSuggestion.id.is_(None))
+            .where(Complaint.status == CaseStatus.SUBMITTED.value, unsuggested)
             .order_by(Complaint.id)
             .limit(limit)
         )
@@ -57,10 +66,15 @@ def suggest(
     policy: TriagePolicy,
     model_problem: str | None = None,
 ) -> TriageSuggestion:
-    """Idempotent: a case has at most one suggestion (unique per case), and an existing one is returned as is."""
+    """Idempotent: a case has at most one suggestion (unique per case), and an existing one is returned as is,
+    unless it was made without a model (none was usable, or the analysis failed), the case still waits in triage
+    and a model is usable now: then it is replaced by one with the model's prediction."""
     existing = suggestion_for(ctx, complaint.id)
     if existing is not None:
-        return existing
+        if not _made_without_model(existing, complaint, model):
+            return existing
+        ctx.session.delete(existing)
+        ctx.session.flush()  # before the new row is inserted: the suggestion is unique per case
     text = join_title(complaint.title, complaint.content)
     domain = _predict(model, "domain", text)
     category = _predict(model, "category", text)
@@ -118,6 +132,10 @@ def suggest(
     else:
         _route_automatically(ctx, complaint, suggestion, facts, lead)
     return suggestion
+
+
+def _made_without_model(existing: TriageSuggestion, complaint: Complaint, model: TriageModel | None) -> bool:
+    return model is not None and existing.model_version is None and complaint.status == CaseStatus.SUBMITTED.value
 
 
 def _predict(model: TriageModel | None, head: str, text: str) -> Prediction | None:
