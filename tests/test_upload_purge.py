@@ -41,8 +41,8 @@ def test_abandoned_uploads_are_purged_and_the_rest_kept(app: Flask, desk: Desk) 
         db.session.commit()
         keys = {"abandoned": abandoned.storage_key, "recent": recent.storage_key, "attached": attached.storage_key}
 
-        assert run_upload_purge(db.session, store, now) == 1
-        assert run_upload_purge(db.session, store, now) == 0
+        assert run_upload_purge(db.session(), store, now) == 1
+        assert run_upload_purge(db.session(), store, now) == 0
         remaining = set(db.session.scalars(select(Attachment.storage_key)))
         assert remaining == {keys["recent"], keys["attached"]}
         assert {name for name, key in keys.items() if store.path(key).exists()} == {"recent", "attached"}
