@@ -295,7 +295,8 @@ class CaseDetailSchema(CaseStateSchema):
     recheck_reason = fields.String(allow_none=True)
     recheck_conclusion = fields.String(allow_none=True)
     content_flag = fields.String(
-        allow_none=True, metadata={"description": "review: WeChat's text check asks for a look"}
+        allow_none=True,
+        metadata={"description": "review: WeChat's text check asks for a look; unchecked: WeChat could not check it"},
     )
     submitted_at = fields.DateTime()
     accepted_at = fields.DateTime(allow_none=True)

@@ -7,13 +7,14 @@ returned: our own bearer token (256 random bits, stored as its SHA-256) is what 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from complaints.database import DbSession, UTCDateTime, db
-from complaints.errors import AuthenticationFailed
+from complaints.errors import AuthenticationFailed, InvalidInput
 from complaints.sessions import token_digest
 
 SESSION_LIFETIME = timedelta(days=7)
@@ -91,7 +92,18 @@ def authenticate(session: DbSession, token: str, now: datetime) -> MiniProgramAc
     return account
 
 
-def record_grants(session: DbSession, account: MiniProgramAccount, template_ids: list[str], now: datetime) -> int:
+def record_grants(
+    session: DbSession, account: MiniProgramAccount, template_ids: list[str], in_use: Collection[str], now: datetime
+) -> int:
+    """Grants for the templates the user accepted; only templates in use can be granted (a grant for any other
+    would never be spent, and would let a client fill the table with made-up ids)."""
+    unknown = sorted(set(template_ids) - set(in_use))
+    if unknown:
+        raise InvalidInput(
+            "订阅的消息模板不存在或未启用，请更新小程序后重试",
+            code="unknown_template",
+            details={"template_ids": unknown},
+        )
     session.add_all(
         SubscriptionGrant(account_id=account.id, template_id=template_id, granted_at=now)
         for template_id in template_ids

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "clock_resumed": "办理时限恢复",
     "query_code_reissued": "查询码已重置",
     "material_added": "已补充材料",
+    "content_flagged": "内容待人工审核",
     "lead_signed": "主办单位已签收",
     "lead_objected": "主办单位提出异议",
     "leg_object": "承办单位提出异议",

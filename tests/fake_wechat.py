@@ -1,10 +1,14 @@
 """A local fake of the WeChat API servers, speaking the real endpoints, bodies and error codes, on 127.0.0.1.
 
 Login codes are ``<user>:<anything>`` (the openid is derived from ``<user>``) and single use; the codes
-``bad``, ``limited`` and ``blocked`` answer 40029, 45011 and 40226. Phone codes are ``phone:<number>``.
-Text containing 违禁 is risky and 待审 needs review. Subscribe sends to an openid listed in
-``no_quota`` answer 43101; a ``thing`` value longer than 20 characters answers 47003. Every request is
-recorded in ``requests``.
+``bad``, ``limited`` and ``blocked`` answer 40029, 45011 and 40226. Phone codes are ``phone:<number>`` and
+single use (anything else, or a code used twice, answers 40029). Text containing 违禁 is risky and 待审
+needs review. msgSecCheck and mediaCheckAsync for an openid listed in ``inactive`` (no visit to the
+mini-program in the last two hours) answer 61010. ``errors`` maps a path to the errcode and errmsg it
+answers whatever the request; a path in ``outages`` answers a gateway's HTTP 502 page. ``observers`` see
+each request before it is answered. Subscribe sends to an openid listed in ``no_quota`` answer 43101; a
+``thing`` value longer than 20 characters answers 47003, and so does a key the approved template lacks when
+``template_keys`` lists that template's keys. Every request is recorded in ``requests``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +39,14 @@ class FakeWeChat:
     secret: str = "wx-test-secret"
     requests: list[Recorded] = field(default_factory=list)
     no_quota: set[str] = field(default_factory=set)
+    template_keys: dict[str, set[str]] = field(default_factory=dict)  # template id → the keys WeChat approved
+    inactive: set[str] = field(default_factory=set)
+    errors: dict[str, tuple[int, str]] = field(default_factory=dict)
+    outages: set[str] = field(default_factory=set)
+    observers: list[Callable[[Recorded], None]] = field(default_factory=list)
     tokens_issued: int = 0
     _used_codes: set[str] = field(default_factory=set)
+    _used_phone_codes: set[str] = field(default_factory=set)
     _tokens: set[str] = field(default_factory=set)
     _trace: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
@@ -63,9 +74,17 @@ class FakeWeChat:
             body = json.loads(request.get_data() or b"{}")
         except ValueError:
             body = {}
-        self.requests.append(Recorded(request.method, request.path, dict(request.args), body))
+        recorded = Recorded(request.method, request.path, dict(request.args), body)
+        self.requests.append(recorded)
+        for observer in self.observers:
+            observer(recorded)
+        if request.path in self.outages:
+            page = Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, content_type="text/html")
+            return page(environ, start_response)
         handler = self._routes().get(request.path)
         answer = handler(request, body) if handler else {"errcode": 404, "errmsg": "not found"}
+        if request.path in self.errors:
+            answer = {"errcode": self.errors[request.path][0], "errmsg": self.errors[request.path][1]}
         return Response(json.dumps(answer, ensure_ascii=False), content_type="application/json")(
             environ, start_response
         )
@@ -127,8 +146,9 @@ class FakeWeChat:
         if not self._authorized(request):
             return {"errcode": 40001, "errmsg": "invalid credential"}
         code = str(body.get("code", ""))
-        if not code.startswith("phone:"):
+        if not code.startswith("phone:") or code in self._used_phone_codes:
             return {"errcode": 40029, "errmsg": "invalid code"}
+        self._used_phone_codes.add(code)
         number = code.split(":", 1)[1]
         return {
             "errcode": 0,
@@ -141,6 +161,8 @@ class FakeWeChat:
             return {"errcode": 40001, "errmsg": "invalid credential"}
         if body.get("version") != 2 or not body.get("openid") or "scene" not in body:
             return {"errcode": 47001, "errmsg": "data format error"}
+        if body.get("openid") in self.inactive:
+            return {"errcode": 61010, "errmsg": "user access expired"}
         content = str(body.get("content", ""))
         suggest, label = (
             ("risky", 20001) if "违禁" in content else ("review", 21000) if "待审" in content else ("pass", 100)
@@ -158,6 +180,8 @@ class FakeWeChat:
             return {"errcode": 40001, "errmsg": "invalid credential"}
         if body.get("version") != 2 or not body.get("media_url") or not body.get("openid"):
             return {"errcode": 47001, "errmsg": "data format error"}
+        if body.get("openid") in self.inactive:
+            return {"errcode": 61010, "errmsg": "user access expired"}
         return {"errcode": 0, "errmsg": "ok", "trace_id": f"media-{next(self._trace)}"}
 
     def _subscribe_send(self, request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +189,10 @@ class FakeWeChat:
             return {"errcode": 40001, "errmsg": "invalid credential"}
         if body.get("touser") in self.no_quota:
             return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+        approved = self.template_keys.get(str(body.get("template_id")))
+        unknown = sorted(set(body.get("data") or {}) - approved) if approved is not None else []
+        if unknown:
+            return {"errcode": 47003, "errmsg": f"argument invalid! data.{unknown[0]} is not in the template"}
         for key, item in (body.get("data") or {}).items():
             if key.startswith("thing") and len(str(item.get("value", ""))) > 20:
                 return {"errcode": 47003, "errmsg": "argument invalid! data.thing.value exceeds length limit"}

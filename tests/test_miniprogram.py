@@ -6,7 +6,8 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,17 +16,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from api.settings import senders
+from api.settings import senders, upload_store
 from channel.accounts import SubscriptionGrant
 from complaints.attachments import Attachment
 from complaints.cases import Complaint
-from complaints.database import db
+from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
 from notifications.relay import relay_once
-from notifications.subscribe import fit
+from notifications.subscribe import fit, set_mapping
 
 from .desk import Desk
 from .fake_wechat import FakeWeChat
@@ -110,8 +113,8 @@ def enterprise_filing(attachment_ids: list[int], **overrides: Any) -> dict[str, 
     }
 
 
-def event_query(token: str = EVENT_TOKEN) -> str:
-    timestamp, nonce = str(int(time.time())), "nonce123"
+def event_query(token: str = EVENT_TOKEN, timestamp: str | None = None) -> str:
+    timestamp, nonce = timestamp or str(int(time.time())), "nonce123"
     signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 (WeChat's scheme)
     return f"signature={signature}&timestamp={timestamp}&nonce={nonce}"
 
@@ -205,8 +208,10 @@ def test_the_whole_mini_program_journey(app: Flask, client: FlaskClient, desk: D
     assert phone.post(f"/complaints/{case['id']}/recheck", {"reason": "对处理过程有意见"}).status_code == 204
     assert desk.detail("supervisor", case["id"])["case"]["recheck_status"] == "requested"
 
-    grants = phone.post("/subscriptions", {"template_ids": ["tmpl-accepted", "tmpl-replied", "tmpl-replied"]})
-    assert grants.get_json() == {"unspent": {"tmpl-accepted": 1, "tmpl-replied": 2}}
+    grants = phone.post(
+        "/subscriptions", {"template_ids": ["TEMPLATE-ACCEPTED", "TEMPLATE-REPLIED", "TEMPLATE-REPLIED"]}
+    )
+    assert grants.get_json() == {"unspent": {"TEMPLATE-ACCEPTED": 1, "TEMPLATE-REPLIED": 2}}
 
     other = Phone(client, "bob").ready()
     assert other.get(f"/complaints/{case['id']}").status_code == 404
@@ -437,3 +442,328 @@ def test_values_are_cut_to_wechat_limits() -> None:
     assert fit("phrase2", "不予受理决定书") == "不予受理决"
     assert fit("character_string1", "A" * 40) == "A" * 32
     assert fit("time4", "2026-11-22 16:00") == "2026-11-22 16:00"
+
+
+# WeChat's content checks: never a lost filing, never a lock held while WeChat answers
+
+TEXT_CHECK, MEDIA_CHECK = "/wxa/msg_sec_check", "/wxa/media_check_async"
+
+
+def flag_notes(detail: dict[str, Any]) -> list[str]:
+    return [event["note"] for event in detail["timeline"] if event["action"] == "content_flagged"]
+
+
+def test_a_filing_wechat_cannot_check_is_filed_and_flagged_for_staff(
+    client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "kim").ready()
+    photo = phone.upload(png(), "scene.png").get_json()
+    fake_wechat.inactive.add(FakeWeChat.openid_for("kim"))  # 61010: no visit in the last two hours
+    filed = phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": [photo["id"]]})
+    assert filed.status_code == 201, filed.get_json()
+    assert len(fake_wechat.calls(TEXT_CHECK)) == 1
+    assert fake_wechat.calls(MEDIA_CHECK) == []  # the same openid would fail again: not even tried
+    detail = desk.detail("triage", filed.get_json()["id"])
+    assert detail["case"]["content_flag"] == "unchecked"
+    assert [note for note in flag_notes(detail) if "61010" in note] == flag_notes(detail) != []
+    assert [(a["flagged"], a["media_check"]) for a in detail["attachments"]] == [(True, "unchecked")]
+    progress = phone.get(f"/complaints/{filed.get_json()['id']}").get_json()
+    assert "61010" not in str(progress) and "content_flagged" not in str(progress)
+
+    fake_wechat.inactive.clear()
+    failures: list[tuple[Callable[[], None], str]] = [
+        (lambda: fake_wechat.outages.add(TEXT_CHECK), "无法连接"),
+        (lambda: fake_wechat.errors.update({TEXT_CHECK: (40003, "invalid openid")}), "40003"),
+        (lambda: fake_wechat.errors.update({TEXT_CHECK: (-1, "system error")}), "-1"),
+        (fake_wechat.stop, "无法连接"),
+    ]
+    for fail, reason in failures:
+        fake_wechat.outages.clear()
+        fake_wechat.errors.clear()
+        fail()
+        filed = phone.post("/complaints", SIMPLE_FILING)
+        assert filed.status_code == 201, (reason, filed.get_json())
+        detail = desk.detail("triage", filed.get_json()["id"])
+        assert detail["case"]["content_flag"] == "unchecked"
+        assert len(flag_notes(detail)) == 1 and reason in flag_notes(detail)[0]
+
+
+def reference_counter_probe(database_url: str) -> Callable[[], bool]:
+    """Whether another connection could take a reference number at once (without waiting for a lock)."""
+    options: dict[str, Any] = {"timeout": 0} if database_url.startswith("sqlite") else {}
+    engine = create_engine(database_url, poolclass=NullPool, connect_args=options)
+    claim = (
+        "BEGIN IMMEDIATE"  # SQLite's write lock, which the filing's counter upsert takes
+        if database_url.startswith("sqlite")
+        else "SELECT value FROM yearly_counter FOR UPDATE NOWAIT"
+    )
+
+    def probe() -> bool:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(claim)
+                connection.rollback()
+        except OperationalError:
+            return False
+        return True
+
+    return probe
+
+
+def test_wechat_is_asked_before_the_reference_number_is_taken(
+    app: Flask, client: FlaskClient, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "lee").ready()
+    assert phone.post("/complaints", SIMPLE_FILING).status_code == 201  # the year's counter row exists
+    photos = [phone.upload(png(), f"p{i}.png").get_json()["id"] for i in range(3)]
+    probe = reference_counter_probe(app.config["SQLALCHEMY_DATABASE_URI"])
+    counter_free: list[bool] = []
+    fake_wechat.observers.append(
+        lambda call: counter_free.append(probe()) if call.path in (TEXT_CHECK, MEDIA_CHECK) else None
+    )
+    filed = phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": photos})
+    assert filed.status_code == 201, filed.get_json()
+    assert counter_free == [True] * 4  # one text check and three image checks, none waiting on our lock
+    with app.app_context():
+        checks = db.session.execute(
+            select(Attachment.media_trace_id, Attachment.media_check).where(Attachment.id.in_(photos))
+        ).all()
+    assert len({trace for trace, _ in checks if trace}) == 3 and {state for _, state in checks} == {"pending"}
+
+
+def test_an_image_check_wechat_refuses_flags_the_image_and_the_filing_stands(
+    client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "mia").ready()
+    ids = [phone.upload(png(), "a.png").get_json()["id"], phone.upload(png(), "b.png").get_json()["id"]]
+    ids.append(phone.upload(LICENCE_PDF, "c.pdf").get_json()["id"])
+    fake_wechat.errors[MEDIA_CHECK] = (45011, "api minute-quota reach limit")
+    filed = phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": ids})
+    assert filed.status_code == 201, filed.get_json()
+    assert len(fake_wechat.calls(MEDIA_CHECK)) == 1  # after the first refusal the others are not tried
+    detail = desk.detail("triage", filed.get_json()["id"])
+    assert detail["case"]["content_flag"] is None
+    checks = {a["id"]: (a["flagged"], a["media_check"]) for a in detail["attachments"]}
+    assert checks == {ids[0]: (True, "unchecked"), ids[1]: (True, "unchecked"), ids[2]: (False, None)}
+
+
+def test_supplementary_text_is_checked_and_flagged_like_a_filing(
+    client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
+) -> None:
+    phone = Phone(client, "ned").ready()
+    case = phone.post("/complaints", SIMPLE_FILING).get_json()
+    materials = f"/complaints/{case['id']}/materials"
+    risky = phone.post(materials, {"text": "补充：违禁内容"})
+    assert (risky.status_code, risky.get_json()["code"]) == (400, "content_risky")
+    assert risky.get_json()["message"] == "补充内容含有违法违规信息，请修改后重新提交"
+    detail = desk.detail("triage", case["id"])
+    assert detail["case"]["content_flag"] is None
+    assert "material_added" not in [event["action"] for event in detail["timeline"]]
+
+    assert phone.post(materials, {"text": "补充说明，内容待审"}).status_code == 204
+    detail = desk.detail("triage", case["id"])
+    assert detail["case"]["content_flag"] == "review"
+    assert flag_notes(detail) == ["补充说明经微信内容安全检测，建议人工审核"]
+
+    fake_wechat.inactive.add(FakeWeChat.openid_for("ned"))
+    assert phone.post(materials, {"text": "再补充一句"}).status_code == 204
+    detail = desk.detail("triage", case["id"])
+    assert detail["case"]["content_flag"] == "review"  # the stronger flag stays
+    assert len(flag_notes(detail)) == 2 and "61010" in flag_notes(detail)[1]
+
+    unchecked = phone.post("/complaints", SIMPLE_FILING).get_json()
+    assert desk.detail("triage", unchecked["id"])["case"]["content_flag"] == "unchecked"
+    fake_wechat.inactive.clear()
+    assert phone.post(f"/complaints/{unchecked['id']}/materials", {"text": "内容待审"}).status_code == 204
+    assert desk.detail("triage", unchecked["id"])["case"]["content_flag"] == "review"
+
+
+def test_a_bad_phone_code_is_not_an_expired_login(client: FlaskClient, fake_wechat: FakeWeChat) -> None:
+    phone = Phone(client, "olga").ready()
+    for code in ("not-a-phone-code", "phone:13800138000"):
+        if code.startswith("phone:"):
+            assert phone.post("/phone", {"code": code}).status_code == 200
+        refused = phone.post("/phone", {"code": code})  # a bad code, then a used one
+        assert refused.status_code == 400
+        assert refused.get_json()["code"] == "wx_invalid_phone_code"
+        assert refused.get_json()["message"] == "手机号授权已失效，请重新点击“授权手机号”"
+    assert len(fake_wechat.calls("/wxa/business/getuserphonenumber")) == 3
+    assert phone.get("/complaints").status_code == 200  # still logged in
+
+
+def test_attachment_limits_are_told_in_chinese(client: FlaskClient) -> None:
+    phone = Phone(client, "pam").ready()
+
+    def uploads(count: int) -> list[int]:
+        return [phone.upload(LICENCE_PDF, f"{i}.pdf").get_json()["id"] for i in range(count)]
+
+    ten = uploads(10)
+    refused = phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": ten})
+    assert refused.status_code == 400
+    assert refused.get_json() | {"details": None} == {
+        "code": "too_many_attachments",
+        "message": "每次最多提交9个附件",
+        "details": None,
+    }
+    case = phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": ten[:9]}).get_json()
+    materials = f"/complaints/{case['id']}/materials"
+    too_many_at_once = phone.post(materials, {"attachment_ids": uploads(10)})
+    assert too_many_at_once.get_json()["code"] == "too_many_attachments"
+    for _ in range(2):
+        assert phone.post(materials, {"attachment_ids": uploads(9)}).status_code == 204  # 27 on the case
+    three = uploads(3)
+    over = phone.post(materials, {"attachment_ids": three})
+    assert (over.status_code, over.get_json()["code"]) == (400, "too_many_attachments")
+    assert over.get_json()["message"] == "每件诉求的附件合计最多29个，本案还可补充2个"
+    assert phone.post(materials, {"attachment_ids": three[:2]}).status_code == 204
+    full = phone.post(materials, {"attachment_ids": three[2:]})
+    assert full.get_json()["message"] == "每件诉求的附件合计最多29个，本案还可补充0个"
+    assert phone.post(materials, {"text": "文字说明仍可补充"}).status_code == 204
+
+
+def test_only_templates_the_center_sends_with_can_be_subscribed(app: Flask, client: FlaskClient) -> None:
+    phone = Phone(client, "quinn").ready()
+    unknown = phone.post("/subscriptions", {"template_ids": ["TEMPLATE-ACCEPTED", "made-up", "also-made-up"]})
+    assert unknown.status_code == 400
+    assert unknown.get_json()["code"] == "unknown_template"
+    assert unknown.get_json()["details"] == {"template_ids": ["also-made-up", "made-up"]}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SubscriptionGrant)) == 0
+        set_mapping(
+            db.session(),
+            event="complaint.closed",
+            template_id="TEMPLATE-ADMIN-CLOSED",
+            fields="character_string1=reference,phrase2=status",
+            page="",
+            known_events=["complaint.closed"],
+            actor="admin",
+            now=utcnow(),
+        )
+        db.session.commit()
+    mapped = phone.post("/subscriptions", {"template_ids": ["TEMPLATE-ADMIN-CLOSED", "TEMPLATE-ACCEPTED"]})
+    assert mapped.get_json() == {"unspent": {"TEMPLATE-ADMIN-CLOSED": 1, "TEMPLATE-ACCEPTED": 1}}
+    replaced = phone.post("/subscriptions", {"template_ids": ["TEMPLATE-REPLIED"]})  # no event sends with it now
+    assert (replaced.status_code, replaced.get_json()["code"]) == (400, "unknown_template")
+
+
+def filed_photos(app: Flask, client: FlaskClient, user: str, count: int) -> tuple[Phone, list[str]]:
+    """A filing with ``count`` photos; their media-check trace ids, in upload order."""
+    phone = Phone(client, user).ready()
+    ids = [phone.upload(png(), f"{i}.png").get_json()["id"] for i in range(count)]
+    assert phone.post("/complaints", {**SIMPLE_FILING, "attachment_ids": ids}).status_code == 201
+    with app.app_context():
+        traces = {a.id: a.media_trace_id for a in db.session.scalars(select(Attachment))}
+    return phone, [str(traces[i]) for i in ids]
+
+
+def media_state(app: Flask, trace_id: str) -> tuple[bool, str | None]:
+    with app.app_context():
+        attachment = db.session.scalars(select(Attachment).where(Attachment.media_trace_id == trace_id)).one()
+        return attachment.flagged, attachment.media_check
+
+
+def test_media_verdicts_pass_clear_and_the_worst_verdict_stands(
+    app: Flask, client: FlaskClient, fake_wechat: FakeWeChat
+) -> None:
+    _, (clean, bad) = filed_photos(app, client, "rose", 2)
+    assert media_state(app, clean) == media_state(app, bad) == (False, "pending")
+
+    def push(trace_id: str, suggest: str) -> None:
+        answer = client.post(
+            f"/api/wechat/events?{event_query()}", json=fake_wechat.media_check_event(trace_id, suggest)
+        )
+        assert answer.get_data(as_text=True) == "success"
+
+    push(clean, "pass")
+    assert media_state(app, clean) == (False, "pass")
+    push(bad, "review")
+    assert media_state(app, bad) == (True, "review")
+    push(bad, "risky")
+    push(bad, "pass")  # a later (or replayed) pass never clears a worse verdict
+    push(bad, "review")
+    assert media_state(app, bad) == (True, "risky")
+    push(clean, "something-new")  # an unknown verdict asks for a person
+    assert media_state(app, clean) == (True, "review")
+
+
+def test_event_pushes_must_be_recent(app: Flask, client: FlaskClient, fake_wechat: FakeWeChat) -> None:
+    _, (trace,) = filed_photos(app, client, "sam", 1)
+    event = fake_wechat.media_check_event(trace, "risky")
+    now = int(time.time())
+    for stale in (str(now - 301), str(now + 301), "1" * 40, "１７００００００００"):
+        answer = client.post(f"/api/wechat/events?{event_query(timestamp=stale)}", json=event)
+        assert (answer.status_code, answer.get_json()["code"]) == (401, "stale_timestamp"), stale
+        url_check = client.get(f"/api/wechat/events?{event_query(timestamp=stale)}&echostr=hello")
+        assert url_check.status_code == 401
+    assert media_state(app, trace) == (False, "pending")
+    recent = client.post(f"/api/wechat/events?{event_query(timestamp=str(now - 200))}", json=event)
+    assert recent.get_data(as_text=True) == "success"
+    assert media_state(app, trace) == (True, "risky")
+    assert client.get(f"/api/wechat/events?{event_query()}&echostr=hello").get_data(as_text=True) == "hello"
+
+
+def test_signed_media_links_expire(app: Flask, client: FlaskClient, fake_wechat: FakeWeChat) -> None:
+    before = int(time.time())
+    filed_photos(app, client, "tess", 1)
+    url = urlsplit(fake_wechat.calls(MEDIA_CHECK)[0].body["media_url"])
+    expires = int(dict(part.split("=", 1) for part in url.query.split("&"))["e"])
+    assert before + 3600 <= expires <= int(time.time()) + 3600  # an hour: WeChat answers within 30 minutes
+    assert client.get(f"{url.path}?{url.query}").data == png()
+    extended = url.query.replace(f"e={expires}", f"e={expires + 86400}")
+    assert client.get(f"{url.path}?{extended}").status_code == 404
+    storage_key = url.path.rsplit("/", 1)[1]
+    with app.app_context():
+        expired = urlsplit(upload_store().signed_url("http://x", storage_key, int(time.time()) - 1))
+    gone = client.get(f"{expired.path}?{expired.query}")
+    assert (gone.status_code, gone.get_json()["code"]) == (404, "file_not_found")
+
+
+def test_uploads_over_the_size_limit_are_refused(app: Flask, client: FlaskClient) -> None:
+    phone = Phone(client, "uma").ready()
+    with app.app_context():
+        limit = upload_store().max_bytes
+    image = png()
+    too_big = phone.upload(image + b"\0" * (limit + 1 - len(image)), "big.png")
+    assert (too_big.status_code, too_big.get_json()["code"]) == (400, "file_too_large")
+    assert too_big.get_json()["message"] == f"单个文件不能超过{limit // (1024 * 1024)}MB"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert phone.upload(image + b"\0" * (limit - len(image)), "just-fits.png").status_code == 201
+
+
+def test_a_complainant_withdraws_before_acceptance_only(client: FlaskClient, desk: Desk) -> None:
+    phone = Phone(client, "vic").ready()
+    first = phone.post("/complaints", SIMPLE_FILING).get_json()
+    assert phone.post(f"/complaints/{first['id']}/withdraw", {"reason": "已自行协商解决"}).status_code == 204
+    progress = phone.get(f"/complaints/{first['id']}").get_json()
+    assert progress["status"] == "withdrawn" and progress["timeline"][-1]["action_label"] == "已撤回"
+    second = phone.post("/complaints", SIMPLE_FILING).get_json()
+    desk.ok("triage", f"/api/v1/complaints/{second['id']}/accept")
+    late = phone.post(f"/complaints/{second['id']}/withdraw", {"reason": "不想继续"})
+    assert (late.status_code, late.get_json()["code"]) == (409, "invalid_transition")
+    assert phone.get(f"/complaints/{second['id']}").get_json()["status"] == "accepted"
+
+
+def test_a_recheck_is_refused_more_than_30_days_after_the_reply(app: Flask, client: FlaskClient, desk: Desk) -> None:
+    phone = Phone(client, "wes").ready()
+    case = phone.post("/complaints", SIMPLE_FILING).get_json()
+    url = f"/api/v1/complaints/{case['id']}"
+    desk.ok("triage", f"{url}/accept")
+    leg = desk.ok("triage", f"{url}/assign", {"lead_department": "city-samr"})["legs"][0]["id"]
+    desk.ok("samr.handler", f"{url}/legs/{leg}/sign")
+    desk.ok("samr.handler", f"{url}/legs/{leg}/reply", {"reply": "已撤销处罚"})
+    desk.ok("triage", f"{url}/review")
+    desk.ok("supervisor", f"{url}/close", {"conclusion": "处罚已撤销。"})
+
+    def replied_days_ago(days: int) -> None:
+        with app.app_context():
+            closed = utcnow() - timedelta(days=days)
+            db.session.execute(update(Complaint).where(Complaint.id == case["id"]).values(closed_at=closed))
+            db.session.commit()
+
+    replied_days_ago(45)  # 30 days, moved to the next working day when the 30th is a rest day (at most ~8 more)
+    late = phone.post(f"/complaints/{case['id']}/recheck", {"reason": "对处理结果有意见"})
+    assert (late.status_code, late.get_json()["code"]) == (409, "invalid_transition")
+    assert late.get_json()["message"] == "已超过复查申请期限（答复之日起30日）"
+    replied_days_ago(29)
+    assert phone.post(f"/complaints/{case['id']}/recheck", {"reason": "对处理结果有意见"}).status_code == 204

@@ -7,6 +7,7 @@ from typing import Any
 from flask import render_template, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from channel import miniprogram
 from channel.accounts import PRIVACY_NOTICE_VERSION, record_grants, unspent_grants
@@ -19,11 +20,12 @@ from complaints.documents import build_document
 from complaints.errors import InvalidInput
 from complaints.machine import CaseContext
 from complaints.progress import progress_of
+from notifications.subscribe import TemplateMapping, template_for
 
 from ..auth import current_mp_account, miniprogram_user, public
 from ..case_schemas import ComplaintTextArgs, PersonArgs
 from ..schemas import database_key
-from ..settings import config, personal_data_cipher, upload_store, wechat_client
+from ..settings import config, personal_data_cipher, senders, upload_store, wechat_client
 from .public import ProgressSchema
 
 blp = Blueprint("miniprogram", __name__, url_prefix="/api/mp/v1", description="微信小程序")
@@ -53,7 +55,8 @@ class FilingArgs(ComplaintTextArgs):
     anonymous = fields.Boolean(load_default=False)
     persons = fields.List(fields.Nested(PersonArgs), load_default=list, validate=validate.Length(max=10))
     category_hint = fields.String(load_default=None)
-    attachment_ids = fields.List(database_key(), load_default=list, validate=validate.Length(max=9))
+    # At most 9: counted by the domain, which answers too_many_attachments in words the user reads.
+    attachment_ids = fields.List(database_key(), load_default=list, metadata={"maxItems": miniprogram.MAX_ATTACHMENTS})
 
 
 class FiledSchema(Schema):
@@ -74,7 +77,8 @@ class MyCaseSchema(Schema):
 
 class MaterialArgs(Schema):
     text = fields.String(load_default="", validate=validate.Length(max=5000))
-    attachment_ids = fields.List(database_key(), load_default=list, validate=validate.Length(max=9))
+    # At most 9 a time and 29 from the complainant per case, counted by the domain (too_many_attachments).
+    attachment_ids = fields.List(database_key(), load_default=list, metadata={"maxItems": miniprogram.MAX_ATTACHMENTS})
 
 
 class WithdrawArgs(Schema):
@@ -273,8 +277,18 @@ def request_recheck(args: dict[str, Any], complaint_id: int) -> None:
 @blp.response(200, GrantsSchema)
 @miniprogram_user
 def subscribe(args: dict[str, list[str]]) -> Any:
-    """Record the templates the user accepted in wx.requestSubscribeMessage (one tap buys one message each)."""
+    """Record the templates the user accepted in wx.requestSubscribeMessage (one tap buys one message each); only
+    templates this center sends with can be recorded (an unknown one answers 400 unknown_template)."""
     account = current_mp_account()
-    record_grants(db.session, account, args["template_ids"], utcnow())
+    record_grants(db.session, account, args["template_ids"], _templates_in_use(), utcnow())
     db.session.flush()
     return {"unspent": unspent_grants(db.session, account.id)}
+
+
+def _templates_in_use() -> set[str]:
+    """The template ids notifications are sent with: per event, the administrators' mapping, else the configured
+    template (the same choice the outbox relay makes)."""
+    configured, session = senders().templates, db.session()
+    mapped = {row.event for row in session.scalars(select(TemplateMapping))}
+    chosen = (template_for(session, event, configured) for event in set(configured) | mapped)
+    return {template.template_id for template in chosen if template is not None}

@@ -8,13 +8,12 @@ from typing import Any
 from flask import Response, request, send_file
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.utils import check_signature
 
 from channel.miniprogram import apply_media_verdict
+from channel.wechat import verify_push
 from complaints.attachments import Attachment
 from complaints.database import db, utcnow
-from complaints.errors import AuthenticationFailed, NotFound, ServiceUnavailable
+from complaints.errors import NotFound, ServiceUnavailable
 
 from ..auth import public
 from ..input_guard import holds_nul
@@ -39,16 +38,13 @@ def media(storage_key: str) -> Any:
 @blp.route("/api/wechat/events", methods=["GET", "POST"])
 @public
 def events() -> Any:
-    """The message push URL: GET answers WeChat's URL check, POST receives events (JSON format)."""
+    """The message push URL: GET answers WeChat's URL check, POST receives events (JSON format). Both must be
+    signed with our token and timestamped within five minutes."""
     token = config().wechat_event_token
     if not token:
         raise ServiceUnavailable("未配置微信消息推送 Token", code="wechat_not_configured")
-    try:
-        check_signature(
-            token, request.args.get("signature", ""), request.args.get("timestamp", ""), request.args.get("nonce", "")
-        )
-    except InvalidSignatureException:
-        raise AuthenticationFailed("签名校验失败", code="bad_signature") from None
+    args = request.args
+    verify_push(token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""), utcnow())
     if request.method == "GET":
         return Response(request.args.get("echostr", ""), mimetype="text/plain")
     try:
