@@ -23,6 +23,8 @@ from .workdays import china_day
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
 EARLIEST_DUE_YEAR, LATEST_DUE_YEAR = 2000, 2200  # beyond, a date cannot even be stored in UTC
+CHANNEL_HOTLINE = "hotline"
+HINT_SHOWN_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class IntakeRecord:
     confidentiality: str = "confidential"
     urgency: str = "normal"
     place: str | None = None
-    category_code: str | None = None
+    category_code: str | None = None  # staff's choice; from outside the center only a hint (see _classify)
     domain_code: str | None = None
     respondent_department_code: str | None = None
     external_ref: str | None = None
@@ -84,7 +86,7 @@ def file_complaint(ctx: CaseContext, record: IntakeRecord) -> tuple[Complaint, s
         submitted_at=now,
         registered_by_id=ctx.actor.id,
     )
-    _classify(ctx, complaint, record)
+    unknown_hint = _classify(ctx, complaint, record)
     limit = limit_for(session, Clock.TRIAGE, category_id=complaint.category_id, urgency=complaint.urgency)
     parties = [
         ComplaintParty(complainant=create_complainant(session, ctx.cipher, person, now), role=person.role)
@@ -106,26 +108,61 @@ def file_complaint(ctx: CaseContext, record: IntakeRecord) -> tuple[Complaint, s
         clock=Clock.TRIAGE,
         complaint_id=complaint.id,
     )
-    record_event(ctx, complaint, "submitted", public=True, to_status=CaseStatus.SUBMITTED)
+    record_event(
+        ctx, complaint, "submitted", public=True, to_status=CaseStatus.SUBMITTED, note=_unknown_hint_note(unknown_hint)
+    )
     session.info["case_filed"] = True  # after the commit, the triage job is woken (see api/transaction.py)
-    if not complaint.is_anonymous:
-        notify_complainant(ctx, complaint, "complaint.received")
+    notify_complainant(ctx, complaint, "complaint.received")
     return complaint, query_code
 
 
 def notify_complainant(ctx: CaseContext, complaint: Complaint, event: str, **extra: str) -> None:
-    """Queue a message to the complainant: the reference and the status, never the text or personal data."""
-    if complaint.is_anonymous:
+    """Queue a message to the complainant (none for an anonymous case: there is no one on file to reach) and,
+    for a 12345 work order, the same event to the hotline platform."""
+    if not complaint.is_anonymous:
+        outbox.enqueue(
+            ctx.session,
+            event,
+            "complainant",
+            now=ctx.now,
+            complaint_id=complaint.id,
+            payload=_event_payload(complaint, extra),
+        )
+    notify_hotline(ctx, complaint, event, **extra)
+
+
+def notify_hotline(ctx: CaseContext, complaint: Complaint, event: str, **extra: str) -> None:
+    """Queue the callback that tells the 12345 platform what became of an order it pushed, anonymous or not (the
+    callback carries the order id and the status, no identity). Nothing for cases not pushed by the platform."""
+    if complaint.channel != CHANNEL_HOTLINE or not complaint.external_ref:
         return
-    payload = {"reference": complaint.reference, "status": complaint.status, **extra}
-    outbox.enqueue(ctx.session, event, "complainant", now=ctx.now, complaint_id=complaint.id, payload=payload)
-    if complaint.channel == "hotline" and complaint.external_ref:
-        outbox.enqueue(ctx.session, event, "hotline", now=ctx.now, complaint_id=complaint.id, payload=payload)
+    payload = _event_payload(complaint, extra)
+    outbox.enqueue(ctx.session, event, "hotline", now=ctx.now, complaint_id=complaint.id, payload=payload)
 
 
-def _classify(ctx: CaseContext, complaint: Complaint, record: IntakeRecord) -> None:
-    if record.category_code:
-        complaint.category_id = category_by_code(ctx.session, record.category_code).id
+def _event_payload(complaint: Complaint, extra: dict[str, str]) -> dict[str, str]:
+    """The reference and the status this event left the case in (messages are sent later, when the case may have
+    moved on), never the text or personal data."""
+    return {"reference": complaint.reference, "status": complaint.status, **extra}
+
+
+def _classify(ctx: CaseContext, complaint: Complaint, record: IntakeRecord) -> str | None:
+    """Set the category, domain and respondent department; returns a category hint that matched no category.
+
+    Staff choose a category from the directory, so an unknown code is their mistake and is refused. From outside
+    the center (the mini-program, a 12345 push: no staff member acting) the category is only the filer's hint: an
+    unknown one must not block filing (the platform would retry a refused push forever), so the case is filed
+    without a category and the hint is noted on its timeline for whoever triages it.
+    """
+    unknown_hint = None
+    category_code = (record.category_code or "").strip()
+    if category_code:
+        try:
+            complaint.category_id = category_by_code(ctx.session, category_code).id
+        except NotFound:
+            if ctx.actor.id is not None:
+                raise
+            unknown_hint = category_code
     if record.domain_code:
         complaint.domain_id = domain_by_code(ctx.session, record.domain_code).id
     if record.respondent_department_code:
@@ -133,6 +170,15 @@ def _classify(ctx: CaseContext, complaint: Complaint, record: IntakeRecord) -> N
             complaint.respondent_department_id = department_by_code(ctx.session, record.respondent_department_code).id
         except NotFound:
             raise InvalidInput("被投诉单位不在承办单位名录中", code="unknown_department") from None
+    return unknown_hint
+
+
+def _unknown_hint_note(hint: str | None) -> str | None:
+    """Internal: a note on the ``submitted`` event is never shown to the complainant (see complaints/timeline.py)."""
+    if hint is None:
+        return None
+    shown = hint if len(hint) <= HINT_SHOWN_CHARS else hint[: HINT_SHOWN_CHARS - 1] + "…"
+    return f"来件分类提示“{shown}”不在问题类型目录中，已按未分类登记，请分流时确定问题类型"
 
 
 def _validate(record: IntakeRecord) -> None:

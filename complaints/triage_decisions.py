@@ -6,7 +6,7 @@ from . import deadlines
 from .cases import CaseStatus, Complaint
 from .deadlines import Clock
 from .errors import InvalidInput
-from .intake import new_query_code, notify_complainant, query_code_digest
+from .intake import new_query_code, notify_complainant, notify_hotline, query_code_digest
 from .machine import FINAL_STATUSES, CaseContext, InvalidTransition, move_case, record_event
 
 
@@ -50,8 +50,10 @@ def transfer(ctx: CaseContext, complaint: Complaint, *, body: str, reason: str) 
 
 
 def withdraw(ctx: CaseContext, complaint: Complaint, reason: str | None = None) -> None:
+    """The complainant withdrew, so they need no message; a 12345 platform does, or its work order stays open."""
     move_case(ctx, complaint, "withdraw", note=reason)
     _stop_triage_clock(ctx, complaint)
+    notify_hotline(ctx, complaint, "complaint.withdrawn")
 
 
 def reissue_query_code(ctx: CaseContext, complaint: Complaint) -> str:

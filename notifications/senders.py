@@ -48,6 +48,19 @@ EVENT_TEXTS = {
 }
 
 
+STATUS_VALUES = frozenset(status.value for status in CaseStatus)
+WECHAT_NO_SUBSCRIPTION_LEFT = 43101
+WECHAT_ERRORS = {47003: "argument invalid (a value the template refuses)"}
+
+
+def event_status(message: OutboxMessage, complaint: Complaint) -> str:
+    """The status the event left the case in, recorded in the payload when the row was written: by the time the
+    message goes out the case may have moved on. Rows written without one (older rows) fall back to the current
+    status."""
+    recorded = (message.payload or {}).get("status")
+    return recorded if isinstance(recorded, str) and recorded in STATUS_VALUES else complaint.status
+
+
 @dataclass(frozen=True)
 class HotlineCallback:
     url: str
@@ -56,14 +69,15 @@ class HotlineCallback:
     timeout: float = 5.0
 
     def send(self, message: OutboxMessage, complaint: Complaint) -> None:
+        status = CaseStatus(event_status(message, complaint))
         body = json.dumps(
             {
                 "order_id": complaint.external_ref,
                 "reference": complaint.reference,
                 "event": message.event,
-                "status": complaint.status,
-                "status_label": STATUS_LABELS[CaseStatus(complaint.status)],
-                "conclusion": complaint.conclusion if complaint.status == CaseStatus.CLOSED else None,
+                "status": status.value,
+                "status_label": STATUS_LABELS[status],
+                "conclusion": complaint.conclusion if status == CaseStatus.CLOSED else None,
                 "lawful_channel": complaint.lawful_channel,
                 "message_id": message.id,
             },
@@ -134,13 +148,15 @@ class Senders:
         grant = subscribe.take_grant(session, complaint.owner_account_id, template.template_id, now)
         if account is None or grant is None:
             return False
+        values = subscribe.values_for(complaint, event_status(message, complaint), text, now)
         try:
-            subscribe.send(self.wechat, account.openid, template, subscribe.values_for(complaint, text, now))
-        except wechat.NoSubscription:
-            return False  # the grant is gone on WeChat's side too: keep it spent, use SMS
+            subscribe.send(self.wechat, account.openid, template, values)
         except DomainError as error:
+            if _no_subscription_left(error):
+                return False  # the grant is gone on WeChat's side too: keep it spent, use SMS
+            # Any other failure (47003 a refused value, WeChat unreachable …) did not use up the user's grant.
             subscribe.give_back(session, grant)
-            raise DeliveryError(f"wechat subscribe: {error.code}") from None
+            raise DeliveryError(_wechat_failure(error)) from None
         return True
 
     def _principal_phone(self, session: Session, complaint: Complaint) -> str | None:
@@ -152,6 +168,25 @@ class Senders:
         if party is None or party.complainant.phone_encrypted is None:
             return None
         return self.cipher.decrypt(party.complainant.phone_encrypted)
+
+
+def _wechat_errcode(error: DomainError) -> int | None:
+    errcode = error.details.get("errcode") if isinstance(error.details, dict) else None
+    return errcode if isinstance(errcode, int) else None
+
+
+def _no_subscription_left(error: DomainError) -> bool:
+    """43101 (the user refused, or has no grant left on WeChat's side), not 47003, which shares its class."""
+    errcode = _wechat_errcode(error)
+    return errcode == WECHAT_NO_SUBSCRIPTION_LEFT or (errcode is None and isinstance(error, wechat.NoSubscription))
+
+
+def _wechat_failure(error: DomainError) -> str:
+    """The provider's error as recorded on the delivery (and shown to staff)."""
+    errcode = _wechat_errcode(error)
+    if errcode is None:
+        return f"wechat subscribe: {error.code}"
+    return f"wechat subscribe errcode {errcode}: {WECHAT_ERRORS.get(errcode, error.code)}"
 
 
 __all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders", "http_pool", "http_session"]

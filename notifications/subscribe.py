@@ -1,8 +1,10 @@
 """WeChat subscribe messages to mini-program users: one grant (one tap) buys one message of one template.
 
 Values are fitted to WeChat's limits (``thing`` ≤ 20 characters, ``character_string`` ≤ 32, ``phrase`` ≤ 5
-hanzi, ``time`` as 24-hour ``YYYY-MM-DD HH:MM``). A 43101 (no subscription left) or 47003 (a value WeChat
-refuses) answer means this channel cannot carry the message: the caller falls back to SMS.
+hanzi, ``time`` as 24-hour ``YYYY-MM-DD HH:MM``). A 43101 (no subscription left) answer means this channel
+cannot carry the message: the grant stays spent and the caller falls back to SMS. WeChat spends a grant only on
+a message it sends, so after any other failure (47003, a value it refuses; WeChat unreachable) the grant is given
+back and the delivery fails and is retried like any other.
 """
 
 from __future__ import annotations
@@ -78,10 +80,11 @@ def fit(key: str, value: str) -> str:
     return value[: limit - 1] + "…" if kind == "thing" else value[:limit]
 
 
-def values_for(complaint: Complaint, text: str, now: datetime) -> dict[str, str]:
+def values_for(complaint: Complaint, status: str, text: str, now: datetime) -> dict[str, str]:
+    """``status`` is the one the event left the case in, not the case's status when the message goes out."""
     return {
         "reference": complaint.reference,
-        "status": PHRASES.get(complaint.status, "有进展"),
+        "status": PHRASES.get(status, "有进展"),
         "text": text,
         "time": now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
     }

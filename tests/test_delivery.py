@@ -68,7 +68,12 @@ def test_each_audience_is_reached_on_its_channel(
     assert {o.channel for o in outcomes} == {"sms", "hotline", "in_app"}
     assert set(statuses(app).values()) == {"sent"}
     assert [body["event"] for body in fake_hotline.received] == ["complaint.received", "complaint.accepted"]
-    assert fake_hotline.received[1]["order_id"] == "12345-D-1" and fake_hotline.received[1]["status"] == "assigned"
+    # Relayed after the assignment, each callback still says what its own event did to the case.
+    assert [(body["order_id"], body["status"]) for body in fake_hotline.received] == [
+        ("12345-D-1", "submitted"),
+        ("12345-D-1", "accepted"),
+    ]
+    assert fake_hotline.received[1]["status_label"] == "已受理待交办"
     sms = [json.loads(line) for line in (Path(app.instance_path) / "sms-outbox.jsonl").read_text().splitlines()]
     assert [m["phone"] for m in sms] == ["13600136000", "13600136000"]
     assert sms[1]["text"] == f"【{reference}】您的诉求已受理"
@@ -77,6 +82,63 @@ def test_each_audience_is_reached_on_its_channel(
     shown = desk.detail("triage", case_id)["deliveries"]
     assert {(d["audience"], d["channel"], d["status"]) for d in shown} >= {("hotline", "hotline", "sent")}
     assert desk.detail("eco.handler", case_id)["deliveries"] == []
+
+
+def test_an_anonymous_order_reports_each_step_and_its_closing_to_the_hotline(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    order = {key: value for key, value in ORDER.items() if key != "caller"}
+    pushed = push(desk.client, {**order, "order_id": "12345-A-1", "anonymous": True})
+    assert pushed.status_code == 201, pushed.get_json()
+    case_id = desk.get("triage", f"/api/v1/complaints?q={pushed.get_json()['reference']}").get_json()["items"][0]["id"]
+    url = f"/api/v1/complaints/{case_id}"
+    desk.ok("triage", f"{url}/accept")
+    state = desk.ok("triage", f"{url}/assign", {"lead_department": "city-eco"})
+    lead = state["legs"][0]["id"]
+    desk.ok("eco.handler", f"{url}/legs/{lead}/sign")
+    desk.ok("eco.handler", f"{url}/legs/{lead}/reply", {"reply": "已停止重复检查"})
+    desk.ok("triage", f"{url}/review")
+    assert desk.ok("supervisor", f"{url}/close", {"conclusion": "已责令合并检查事项。"})["status"] == "closed"
+
+    outcomes = relay(app)
+    assert {o.status for o in outcomes} == {"sent"}
+    steps = [(body["event"], body["status"]) for body in fake_hotline.received]
+    assert steps == [
+        ("complaint.received", "submitted"),
+        ("complaint.accepted", "accepted"),
+        ("complaint.signed", "in_handling"),
+        ("complaint.closed", "closed"),
+    ]
+    assert {body["order_id"] for body in fake_hotline.received} == {"12345-A-1"}
+    closing = fake_hotline.received[-1]
+    assert closing["status_label"] == "已办结" and closing["conclusion"] == "已责令合并检查事项。"
+    assert all(body["conclusion"] is None for body in fake_hotline.received[:-1])
+    assert fake_hotline.refused_signatures == 0
+    with app.app_context():
+        audiences = set(db.session.scalars(select(OutboxMessage.audience).where(OutboxMessage.complaint_id == case_id)))
+    assert "complainant" not in audiences  # no one on file to reach; only the platform hears
+
+
+def test_a_withdrawn_order_is_closed_on_the_hotline_too(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    reference = push(desk.client, ORDER).get_json()["reference"]
+    case_id = desk.get("triage", f"/api/v1/complaints?q={reference}").get_json()["items"][0]["id"]
+    state = desk.ok("clerk", f"/api/v1/complaints/{case_id}/withdraw", {"note": "来电人表示问题已解决"})
+    assert state["status"] == "withdrawn"
+    relay(app)
+    assert [(body["event"], body["status"]) for body in fake_hotline.received] == [
+        ("complaint.received", "submitted"),
+        ("complaint.withdrawn", "withdrawn"),
+    ]
+    withdrawn = fake_hotline.received[1]
+    assert withdrawn["order_id"] == ORDER["order_id"] and withdrawn["status_label"] == "已撤回"
+    assert "问题已解决" not in json.dumps(withdrawn, ensure_ascii=False)  # the reason stays with us
+    assert statuses(app) == {
+        "complaint.received/complainant": "sent",
+        "complaint.received/hotline": "sent",
+        "complaint.withdrawn/hotline": "sent",
+    }
 
 
 def test_lanes_deliver_every_row_once_and_each_recipients_messages_in_order(

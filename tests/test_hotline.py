@@ -131,6 +131,40 @@ def test_invalid_orders_are_400_and_anonymous_orders_keep_no_identity(
     assert detail["case"]["confidentiality"] == "anonymous" and detail["complainants"] == []
 
 
+def test_a_category_hint_is_only_a_hint_and_an_unknown_one_is_filed_and_kept_for_staff(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    known = push(client, {**ORDER, "order_id": "hint-1", "category_hint": "repeated-inspections"})
+    assert known.status_code == 201
+    assert desk.detail("supervisor", _id_of(app, "hint-1"))["case"]["category"]["code"] == "repeated-inspections"
+
+    unknown = push(client, {**ORDER, "order_id": "hint-2", "category_hint": "营商环境-其他"})
+    assert unknown.status_code == 201, unknown.get_json()
+    assert push(client, {**ORDER, "order_id": "hint-2", "category_hint": "营商环境-其他"}).status_code == 200
+    detail = desk.detail("supervisor", _id_of(app, "hint-2"))
+    assert detail["case"]["category"] is None
+    submitted = detail["timeline"][0]
+    assert submitted["action"] == "submitted" and "营商环境-其他" in submitted["note"]
+    progress = client.post(
+        "/api/public/v1/progress",
+        json={"reference": unknown.get_json()["reference"], "query_code": unknown.get_json()["query_code"]},
+    )
+    assert progress.status_code == 200 and "营商环境-其他" not in progress.get_data(as_text=True)
+
+    by_staff = desk.post("clerk", "/api/v1/complaints", {**_registration(), "category_code": "no-such-category"})
+    assert by_staff.status_code == 404 and by_staff.get_json()["code"] == "unknown_category"  # a choice, not a hint
+
+
+def _registration() -> dict[str, Any]:
+    return {
+        "channel": "hotline",
+        "title": ORDER["title"],
+        "content": ORDER["content"],
+        "respondent": ORDER["respondent"],
+        "persons": [{"kind": "individual", "name": "孙丽", "phone": "13600136000"}],
+    }
+
+
 def _id_of(app: Flask, order_id: str) -> int:
     with app.app_context():
         return db.session.scalars(select(Complaint.id).where(Complaint.external_ref == order_id)).one()

@@ -16,7 +16,7 @@ from complaints.permissions import Action
 from complaints.taxonomy import category_by_code, list_categories, list_domains
 from complaints.workdays import PeriodUnit
 
-from ..auth import requires
+from ..auth import public, requires
 from ..case_context import staff_actor
 from ..case_schemas import IdentitySchema
 from ..schemas import RefSchema
@@ -30,6 +30,11 @@ class NodeSchema(Schema):
     code = fields.String()
     name = fields.String()
     parent_id = fields.Integer(allow_none=True)
+
+
+class PublicCategorySchema(Schema):
+    code = fields.String(metadata={"description": "问题类型代码，提交诉求时作为 category_hint 传入"})
+    name = fields.String(metadata={"description": "问题类型名称"})
 
 
 class DepartmentSchema(NodeSchema):
@@ -75,6 +80,15 @@ def departments() -> Any:
 @blp.response(200, NodeSchema(many=True))
 @requires(Action.VIEW_TAXONOMY)
 def categories() -> Any:
+    return list_categories(db.session)
+
+
+@blp.route("/public/categories", methods=["GET"])
+@blp.response(200, PublicCategorySchema(many=True))
+@public
+def public_categories() -> Any:
+    """The categories a complainant may choose from (no login): code and name only, for the mini-program's picker
+    and the 12345 platform's ``category_hint``. A hint is only a hint: an unknown one does not block filing."""
     return list_categories(db.session)
 
 
