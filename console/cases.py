@@ -38,7 +38,7 @@ def case(complaint_id: int) -> str:
         "console/case.html",
         detail=case_detail(db.session, personal_data_cipher(), actor, complaint, now),
         suggestion=overview.suggestion_of(db.session, complaint.id) if center else None,
-        similar=similar_closed_cases(db.session, complaint, 5),
+        similar=similar_closed_cases(db.session, complaint, 5, viewer=actor),
         own_legs=[leg for leg in complaint.legs if leg.department_id == actor.department_id],
         colleagues=department_staff(db.session, actor.department_id) if actor.department_id else [],
         departments=[d for d in list_departments(db.session) if d.level != "external"],

@@ -7,6 +7,7 @@ import csv
 import json
 import re
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from complaints.cases import Complaint
 from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
 from complaints.taxonomy import Category
+from triage.history import similar_closed_cases
 from triage.records import RiskAlert, TrainingExample, TriageSuggestion
 from triage.store import ModelStore, ModelUnavailable
 from triage.training import SEED_EXAMPLES
@@ -35,6 +37,7 @@ PROCEDURE = {
 }
 PERSON_B = {"kind": "individual", "name": "王五", "phone": "13700001111"}
 PERSON_C = {"kind": "individual", "name": "赵六", "phone": "13600002222"}
+JOINT = [{**PERSON_B, "role": "joint"}, {**PERSON_C, "role": "joint"}]
 
 
 @pytest.fixture
@@ -267,6 +270,145 @@ def test_similar_closed_cases_come_with_their_replies(app: Flask, desk: Desk) ->
     assert desk.get("triage", f"/api/v1/complaints/{case['id']}/similar?k=99").status_code == 400
 
 
+def closed_case(desk: Desk, lead: str, handler: str, reply: str, **body: Any) -> dict[str, Any]:
+    """A case taken through the whole lifecycle by its lead department, ending closed."""
+    case: dict[str, Any] = desk.register(**body)["case"]
+    path = f"/api/v1/complaints/{case['id']}"
+    desk.ok("triage", f"{path}/accept")
+    desk.ok("triage", f"{path}/assign", {"lead_department": lead})
+    leg_id = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
+    desk.ok(handler, f"{path}/legs/{leg_id}/sign")
+    desk.ok(handler, f"{path}/legs/{leg_id}/reply", {"reply": reply})
+    desk.ok("triage", f"{path}/review")
+    desk.ok("supervisor", f"{path}/close", {"conclusion": f"经核实已处理：{reply}"})
+    return case
+
+
+SEIZURE = "执法人员检查时没有出示证件，当场扣押了我们的货物，不给扣押清单，也没有告知陈述申辩的权利，至今不退还。"
+
+
+def test_a_department_finds_only_its_own_closed_cases_among_similar_ones(desk: Desk, app: Flask) -> None:
+    samr_reply = "市场监管局答复：执法人员程序违法，已责令退还扣押货物。"
+    samr_case = closed_case(
+        desk, "city-samr", "samr.handler", samr_reply, title="市场监管扣押货物不给清单", content=SEIZURE
+    )
+    eco_reply = "生态环境局答复：已撤销扣押决定并退还设备。"
+    eco_case = closed_case(
+        desk,
+        "city-eco",
+        "eco.handler",
+        eco_reply,
+        title="环保扣押设备不给清单",
+        content=SEIZURE.replace("货物", "设备"),
+    )
+    probe = desk.register(title="执法人员扣押货物不给清单", content=SEIZURE)["case"]
+    desk.ok("triage", f"/api/v1/complaints/{probe['id']}/accept")
+    desk.ok("triage", f"/api/v1/complaints/{probe['id']}/assign", {"lead_department": "city-eco"})
+    path = f"/api/v1/complaints/{probe['id']}/similar?k=5"
+
+    eco_view = desk.get("eco.handler", path)
+    assert eco_view.status_code == 200
+    assert [p["reference"] for p in eco_view.get_json()] == [eco_case["reference"]]
+    assert eco_view.get_json()[0]["reply"] == eco_reply
+    shown = json.dumps(eco_view.get_json(), ensure_ascii=False)
+    for secret in (samr_case["reference"], samr_reply, "市场监管扣押货物不给清单"):
+        assert secret not in shown
+    assert desk.get("eco.handler", f"/api/v1/complaints/{samr_case['id']}").status_code == 404
+
+    center_view = desk.get("triage", path).get_json()
+    assert {p["reference"] for p in center_view} == {samr_case["reference"], eco_case["reference"]}
+    later = closed_case(desk, "city-eco", "eco.handler", "已退还。", title="扣押不给清单", content=SEIZURE[:40])
+    assert later["reference"] in {p["reference"] for p in desk.get("eco.handler", path).get_json()}
+    assert desk.get("samr.handler", path).status_code == 404  # the probe is not theirs
+    with app.app_context():
+        complaint = db.session.get(Complaint, probe["id"])
+        assert complaint is not None
+        assert similar_closed_cases(db.session, complaint, 5) == []  # no viewer named, nothing shown
+
+
+def test_a_word_for_word_repeat_from_someone_else_against_another_unit_is_flagged(
+    triage_desk: Desk, app: Flask
+) -> None:
+    first = triage_desk.register(**PROCEDURE)["case"]
+    run_job(app)
+    copied = {**PROCEDURE, "respondent": "东城区城市管理执法大队", "persons": [PERSON_B]}
+    again = triage_desk.register(**copied)["case"]
+    run_job(app)
+    repeats = suggestion(triage_desk, again["id"])["repeats"]
+    assert [(r["reference"], r["same_complainant"]) for r in repeats] == [(first["reference"], False)]
+    assert repeats[0]["similarity"] >= 0.85
+
+
+def test_clusters_match_the_respondent_s_short_name_and_ignore_placeholders(triage_desk: Desk, app: Flask) -> None:
+    bodies = [
+        {"respondent": "市市场监督管理局", "content": "市场监管所一个月来了五次检查。", "persons": [ENTERPRISE]},
+        {"respondent": "市市场监管局", "content": "市场监管执法人员罚款不开票据。", "persons": [PERSON_B]},
+        {
+            "respondent": "市 市场监督管理局。",
+            "content": "食品经营许可证换证被要求参加收费培训。",
+            "persons": [PERSON_C],
+        },
+    ]
+    cases = [triage_desk.register(**{**PROCEDURE, **body})["case"] for body in bodies]
+    nobody = [
+        {"respondent": "不详", "content": "小区门口的路灯坏了很久没人修。", "persons": [ENTERPRISE]},
+        {"respondent": "无", "content": "公交车站台被占用，乘客只能站在马路上。", "persons": [PERSON_B]},
+        {"respondent": "不详", "content": "菜市场周末噪音太大影响休息。", "persons": [PERSON_C]},
+    ]
+    unnamed = [triage_desk.register(**{**PROCEDURE, **body})["case"] for body in nobody]
+    run_job(app)
+    alerts = triage_desk.get("triage", "/api/v1/risk-alerts").get_json()
+    assert [sorted(a["complaint_ids"]) for a in alerts] == [sorted(c["id"] for c in cases)]
+    assert suggestion(triage_desk, unnamed[2]["id"])["risk_alert_id"] is None
+
+
+def test_safety_group_and_deadline_signals_make_a_case_critical(triage_desk: Desk, app: Flask) -> None:
+    text = "执法人员把我打了一顿，还扬言要弄死我。查封的设备还有三天就要拍卖了。"
+    body = {**PROCEDURE, "title": "被执法人员殴打", "content": text, "persons": [ENTERPRISE, *JOINT]}
+    case = triage_desk.register(**body)["case"]
+    run_job(app)
+    found = suggestion(triage_desk, case["id"])
+    assert found["urgency"] == "critical"
+    signals = {s["code"]: s["evidence"] for s in found["signals"]}
+    assert signals["many_complainants"] == "3 名诉求人"
+    assert signals["deadline_close"] == "还有三天就要拍卖"
+    assert {"personal_safety", "assets_seized"} <= set(signals)
+
+
+def test_conduct_of_a_court_is_in_scope_and_a_matter_already_in_xinfang_is_not(triage_desk: Desk, app: Flask) -> None:
+    delay = "申请劳动仲裁后仲裁委一年不开庭，到法院起诉又排了半年才开庭，请中心督促。"
+    petition = "执法人员乱罚款的问题，我已向市信访局反映过多次，一直没有结果。"
+    in_scope = triage_desk.register(**{**PROCEDURE, "title": "仲裁和诉讼久拖不决", "content": delay})["case"]
+    xinfang = triage_desk.register(**{**PROCEDURE, "title": "乱罚款", "content": petition})["case"]
+    run_job(app)
+    assert suggestion(triage_desk, in_scope["id"])["out_of_scope"] is None
+    found = suggestion(triage_desk, xinfang["id"])["out_of_scope"]
+    assert (found["code"], found["evidence"]) == ("petition", "已向市信访")
+    assert "复查、复核" in found["lawful_channel"]
+
+
+def test_the_most_specific_routing_rule_wins(triage_desk: Desk, app: Flask) -> None:
+    labels = {"category_code": "irregular-procedure", "domain_code": "market"}
+    rules = [
+        {"department_code": "city-samr", "category_code": "irregular-procedure"},
+        {"department_code": "dist-east-samr", "category_code": "irregular-procedure", "place_contains": "东城区"},
+        {"department_code": "dist-east", **labels, "respondent_contains": "东城区市场监督"},
+    ]
+    for rule in rules:
+        assert triage_desk.post("sysadmin", "/api/v1/routing-rules", rule).status_code == 201
+    cases = [
+        triage_desk.register(**{**PROCEDURE, **labels, **where})["case"]
+        for where in (
+            {"place": "西城区某街道"},
+            {"place": "东城区和平街道"},
+            {"place": "东城区和平街道", "respondent": "东城区市场监督管理局"},
+        )
+    ]
+    run_job(app)
+    leads = [suggestion(triage_desk, case["id"])["lead_department"]["code"] for case in cases]
+    assert leads == ["city-samr", "dist-east-samr", "dist-east"]
+
+
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -346,3 +488,13 @@ def test_one_message_scores_as_the_pipeline_does(seed_models: Path) -> None:
             got = dict(prediction.candidates)
             assert [got[label] for label in head.labels] == pytest.approx(list(row), abs=1e-6)
             assert prediction.label == head.labels[int(row.argmax())]
+
+
+def test_a_work_order_due_within_days_is_urgent_from_its_own_due_date(triage_desk: Desk, app: Flask) -> None:
+    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    body = {**PROCEDURE, "title": "窗口办事难", "content": "营业执照变更材料齐全，窗口仍要求补交无关证明。"}
+    due_soon = triage_desk.register(**body, external_due_at=due)["case"]
+    no_due = triage_desk.register(**body)["case"]
+    run_job(app)
+    assert "deadline_close" in {s["code"] for s in suggestion(triage_desk, due_soon["id"])["signals"]}
+    assert "deadline_close" not in {s["code"] for s in suggestion(triage_desk, no_due["id"])["signals"]}

@@ -1,27 +1,36 @@
-"""What a new case has to do with earlier ones: repeats from the same complainant (merge suggestion), clusters of
-cases against the same respondent (类案, which raise a risk alert), and similar closed cases with their replies."""
+"""What a new case has to do with earlier ones: repeats from the same complainant, or nearly word for word from
+anyone (merge suggestion); clusters of cases against the same respondent (类案, which raise a risk alert), the
+respondent compared by its normalised name; and similar closed cases with their replies, among those the viewer
+may open."""
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from complaints import outbox
+from complaints.access import is_center, visible_complaints
 from complaints.cases import CaseStatus, Complaint
 from complaints.complainants import Complainant, ComplaintParty
 from complaints.database import DbSession
 from complaints.legs import DepartmentLeg
+from complaints.machine import StaffActor
 
 from .records import RiskAlert
-from .similarity import IndexCache, SimilarityIndex, bigrams, cosine
+from .similarity import LiveIndex, bigrams, cosine
 from .text import characters, join_title
 
 SAME_COMPLAINANT_SIMILARITY = 0.5
 ANYONE_SIMILARITY = 0.85
 CANDIDATES = 200
+RESPONDENT_SCAN = 5000  # recent cases whose respondent is compared with the new one's
+TEXT_SCAN = 500  # recent cases of comparable length whose text is compared with the new one's
 NOT_COUNTED = (CaseStatus.WITHDRAWN.value, CaseStatus.MERGED.value)
 MERGE_TARGETS = frozenset(
     s.value
@@ -33,6 +42,7 @@ MERGE_TARGETS = frozenset(
         CaseStatus.UNDER_REVIEW,
     )
 )
+Recent = tuple[ColumnElement[bool], ...]
 
 
 @dataclass(frozen=True)
@@ -67,9 +77,72 @@ def complainant_keys(session: DbSession, complaint_ids: list[int]) -> dict[int, 
     return keys
 
 
+PLACEHOLDER_RESPONDENT = re.compile(
+    r"(?:不详|不明|无|没有|未知|不知道?|不清楚|不确定|暂无|暂不清楚|其他|其它|待定|待查|未提供|未填写?|空|略"
+    r"|na|none|null|某单位|某部门|有关部门|相关部门|有关单位|相关单位)*"
+)
+RESPONDENT_ALIASES = (
+    ("中华人民共和国", ""),
+    ("国家税务总局", ""),
+    ("人民政府", "政府"),
+    ("监督管理", "监管"),
+    ("城市管理", "城管"),
+    ("综合行政执法", "综合执法"),
+    ("行政执法", "执法"),
+    ("生态环境保护", "生态环境"),
+    ("环境保护", "生态环境"),
+    ("环保", "生态环境"),
+    ("人力资源和社会保障", "人社"),
+    ("人力资源社会保障", "人社"),
+    ("住房和城乡建设", "住建"),
+    ("住房城乡建设", "住建"),
+    ("交通警察", "交警"),
+    ("交通运输", "交通"),
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def respondent_key(respondent: str) -> str:
+    """The respondent as compared: no spaces or punctuation, official long forms in their usual short form
+    (市场监督管理局 = 市场监管局, 环保局 = 生态环境局); empty when it names nobody (不详, 无, 有关部门)."""
+    key = characters(respondent)
+    for long_form, short_form in RESPONDENT_ALIASES:
+        key = key.replace(long_form, short_form)
+    return "" if PLACEHOLDER_RESPONDENT.fullmatch(key) else key[:200]
+
+
 def recent_related(session: DbSession, complaint: Complaint, since: datetime) -> list[Complaint]:
-    """Recent cases against the same respondent or from the same complainant (most recent first)."""
+    """Recent cases that may repeat this one or share its respondent (most recent first, at most CANDIDATES): against
+    the same respondent (by respondent_key), from the same complainant, or with nearly the same text from anyone.
+    Each search reads a bounded number of the window's most recent cases."""
+    recent = (Complaint.id != complaint.id, Complaint.submitted_at >= since, Complaint.status.not_in(NOT_COUNTED))
+    found = {
+        **_same_respondent(session, complaint, recent),
+        **_same_complainant(session, complaint, recent),
+        **_same_text(session, complaint, recent),
+    }
+    ids = sorted(found, key=lambda complaint_id: (found[complaint_id], complaint_id), reverse=True)[:CANDIDATES]
+    cases = {c.id: c for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids)))}
+    return [cases[complaint_id] for complaint_id in ids]
+
+
+def _same_respondent(session: DbSession, complaint: Complaint, recent: Recent) -> dict[int, datetime]:
+    key = respondent_key(complaint.respondent)
+    if not key:
+        return {}
+    rows = session.execute(
+        select(Complaint.id, Complaint.respondent, Complaint.submitted_at)
+        .where(*recent)
+        .order_by(Complaint.submitted_at.desc())
+        .limit(RESPONDENT_SCAN)
+    )
+    return {row.id: row.submitted_at for row in rows if respondent_key(row.respondent) == key}
+
+
+def _same_complainant(session: DbSession, complaint: Complaint, recent: Recent) -> dict[int, datetime]:
     keys = complainant_keys(session, [complaint.id])[complaint.id]
+    if not keys:
+        return {}
     phones = [k.split(":", 1)[1] for k in keys if k.startswith("phone:")]
     credits = [k.split(":", 1)[1] for k in keys if k.startswith("credit:")]
     same_person = (
@@ -77,19 +150,31 @@ def recent_related(session: DbSession, complaint: Complaint, since: datetime) ->
         .join(Complainant, Complainant.id == ComplaintParty.complainant_id)
         .where(or_(Complainant.phone_hash.in_(phones), Complainant.credit_code.in_(credits)))
     )
-    return list(
-        session.scalars(
-            select(Complaint)
-            .where(
-                Complaint.id != complaint.id,
-                Complaint.submitted_at >= since,
-                Complaint.status.not_in(NOT_COUNTED),
-                or_(Complaint.respondent == complaint.respondent, Complaint.id.in_(same_person)),
-            )
-            .order_by(Complaint.submitted_at.desc())
-            .limit(CANDIDATES)
-        )
+    rows = session.execute(
+        select(Complaint.id, Complaint.submitted_at)
+        .where(*recent, Complaint.id.in_(same_person))
+        .order_by(Complaint.submitted_at.desc())
+        .limit(CANDIDATES)
     )
+    return {row.id: row.submitted_at for row in rows}
+
+
+def _same_text(session: DbSession, complaint: Complaint, recent: Recent) -> dict[int, datetime]:
+    """Cases nearly word for word like this one, whoever filed them and against whomever: among the window's most
+    recent cases of comparable length (a text half or twice as long cannot be that close)."""
+    length = len(complaint.content)
+    text = bigrams(join_title(complaint.title, complaint.content))
+    rows = session.execute(
+        select(Complaint.id, Complaint.title, Complaint.content, Complaint.submitted_at)
+        .where(*recent, func.length(Complaint.content).between(length // 2, length * 2))
+        .order_by(Complaint.submitted_at.desc())
+        .limit(TEXT_SCAN)
+    )
+    return {
+        row.id: row.submitted_at
+        for row in rows
+        if cosine(text, bigrams(join_title(row.title, row.content))) >= ANYONE_SIMILARITY
+    }
 
 
 def find_repeats(complaint: Complaint, related: list[Complaint], keys: dict[int, set[str]]) -> list[Repeat]:
@@ -106,10 +191,14 @@ def find_repeats(complaint: Complaint, related: list[Complaint], keys: dict[int,
 
 
 def cluster_members(complaint: Complaint, related: list[Complaint], keys: dict[int, set[str]]) -> list[Complaint]:
-    """The recent cases against the same respondent, one per complainant (a person's repeats count once)."""
+    """The recent cases against the same respondent, one per complainant (a person's repeats count once). A case
+    whose respondent names nobody (不详, 无) belongs to no cluster."""
+    key = respondent_key(complaint.respondent)
     members, seen = [complaint], [keys[complaint.id]]
+    if not key:
+        return members
     for other in related:
-        if other.respondent != complaint.respondent:
+        if respondent_key(other.respondent) != key:
             continue
         theirs = keys[other.id]
         if theirs and any(theirs & earlier for earlier in seen):
@@ -123,7 +212,7 @@ def raise_cluster_alert(
     session: DbSession, complaint: Complaint, members: list[Complaint], window_days: int, now: datetime
 ) -> RiskAlert:
     """Open (or extend) the respondent's risk alert; the center hears of it once, when it opens."""
-    key = characters(complaint.respondent)[:200]
+    key = respondent_key(complaint.respondent)
     alert = session.scalar(select(RiskAlert).where(RiskAlert.respondent_key == key, RiskAlert.status == "open"))
     ids = sorted({m.id for m in members} | set(alert.complaint_ids if alert else []))
     summary = f"近{window_days}日内针对「{complaint.respondent}」的投诉已有 {len(ids)} 件，可能存在类案风险"
@@ -153,7 +242,7 @@ def raise_cluster_alert(
     return alert
 
 
-_closed_index = IndexCache()
+_closed_index = LiveIndex()
 
 
 @dataclass(frozen=True)
@@ -167,22 +256,30 @@ class PastCase:
     conclusion: str | None
 
 
-def similar_closed_cases(session: DbSession, complaint: Complaint, k: int) -> list[PastCase]:
-    """The k closed cases most like this one, with the replies they got (for triage and for drafting a reply)."""
-    stamp = session.execute(
-        select(func.count(Complaint.id), func.max(Complaint.closed_at), func.max(Complaint.id)).where(
-            Complaint.status == CaseStatus.CLOSED.value
-        )
-    ).one()
+def similar_closed_cases(
+    session: DbSession, complaint: Complaint, k: int, viewer: StaffActor | None = None
+) -> list[PastCase]:
+    """The k closed cases most like this one, with the replies they got (for triage and for drafting a reply).
 
-    def build() -> SimilarityIndex:
-        rows = session.execute(
-            select(Complaint.id, Complaint.title, Complaint.content).where(Complaint.status == CaseStatus.CLOSED.value)
-        ).all()
-        return SimilarityIndex([r.id for r in rows], [join_title(r.title, r.content) for r in rows])
+    Only cases the viewer may open are candidates: center staff see every closed case, a department only those it
+    had a part in, so no other department's case, reply or conclusion reaches it. Without a viewer nothing is
+    shown: the caller must say whose eyes the cases are for."""
+    if viewer is None:
+        return []
+    closed = Complaint.status == CaseStatus.CLOSED.value
+    allowed = set(session.scalars(visible_complaints(viewer).with_only_columns(Complaint.id).where(closed)))
+    if not allowed:
+        return []
+    every_closed = allowed if is_center(viewer) else set(session.scalars(select(Complaint.id).where(closed)))
 
-    index = _closed_index.get((str(session.get_bind().engine.url), tuple(stamp)), build)
-    neighbours = index.nearest(join_title(complaint.title, complaint.content), k, exclude=complaint.id)
+    def texts(ids: Collection[int] | None) -> list[tuple[int, str]]:
+        query = select(Complaint.id, Complaint.title, Complaint.content).where(closed)
+        rows = session.execute(query if ids is None else query.where(Complaint.id.in_(ids)))
+        return [(row.id, join_title(row.title, row.content)) for row in rows]
+
+    index = _closed_index.current(str(session.get_bind().engine.url), every_closed, texts)
+    text = join_title(complaint.title, complaint.content)
+    neighbours = index.nearest(text, k, exclude=complaint.id, among=allowed)
     cases = {c.id: c for c in session.scalars(select(Complaint).where(Complaint.id.in_([n.key for n in neighbours])))}
     replies = _lead_replies(session, list(cases))
     return [

@@ -87,7 +87,9 @@ def suggest(
         respondent=complaint.respondent,
     )
     lead = route(ctx.session, facts)
-    signals = rules.urgency_signals(text, parties=len(complaint.parties))
+    signals = rules.urgency_signals(
+        text, parties=len(complaint.parties), external_due_at=complaint.external_due_at, now=ctx.now
+    )
     scope = rules.out_of_scope(text)
     related = recent_related(ctx.session, complaint, window_start(ctx.now, policy.repeat_window_days))
     keys = complainant_keys(ctx.session, [complaint.id, *(c.id for c in related)])

@@ -53,7 +53,8 @@ def suggestion(complaint_id: int) -> Any:
 @blp.response(200, SuggestionSchema)
 @requires(Action.TRIAGE_COMPLAINT)
 def suggest(complaint_id: int) -> Any:
-    """Suggest now instead of waiting for the job (returns the existing suggestion if there is one)."""
+    """Suggest now instead of waiting for the job. A case keeps its suggestion, unless it was made without a model
+    and one is usable now (cases filed while none was get their prediction)."""
     ctx = case_context()
     complaint = get_visible(ctx.session, ctx.actor, complaint_id)
     return suggest_now(ctx, complaint, triage_store(), triage_policy())
@@ -72,8 +73,10 @@ def classify(args: dict[str, Any], complaint_id: int) -> Any:
 @blp.response(200, PastCaseSchema(many=True))
 @requires(Action.VIEW_COMPLAINTS)
 def similar(args: dict[str, Any], complaint_id: int) -> Any:
-    complaint = get_visible(db.session, staff_actor(), complaint_id)
-    return similar_closed_cases(db.session, complaint, args["k"])
+    """Similar closed cases among those the caller may open: a department sees only cases it had a part in."""
+    viewer = staff_actor()
+    complaint = get_visible(db.session, viewer, complaint_id)
+    return similar_closed_cases(db.session, complaint, args["k"], viewer=viewer)
 
 
 @blp.route("/triage/queue", methods=["GET"])
