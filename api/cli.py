@@ -138,20 +138,33 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if config().redis_url is None:
-        send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
-        uploads = upload_store()
-        lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes
-        duties = [
-            Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease, lanes)),
-            Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
-            Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
-            Duty("uploads", timedelta(hours=1), lambda session: run_upload_purge(session, uploads, utcnow())),
-        ]
-        EmbeddedRunner(db.engine, duties).start()
+        EmbeddedRunner(db.engine, _embedded_duties()).start()
         log.info("no REDIS_URL: the outbox relay, the deadline sweep and triage run in this process")
     load_segmenter()
     log.info("serving on http://%s:%d/", host, port)
     waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@click.command("jobs")
+def jobs() -> None:
+    """Run the periodic jobs (relay, sweep, triage, upload purge) in the foreground without Redis: for web servers
+    that start no job runner of their own, such as gunicorn. Any number may run; a database lease per job makes
+    sure only one does each job at a time."""
+    load_segmenter()
+    log.info("embedded jobs running (no Redis): relay every 5 s, triage every 2 s, sweep every minute")
+    EmbeddedRunner(db.engine, _embedded_duties()).start().join()
+
+
+def _embedded_duties() -> list[Duty]:
+    send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
+    uploads = upload_store()
+    lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes
+    return [
+        Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease, lanes)),
+        Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
+        Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
+        Duty("uploads", timedelta(hours=1), lambda session: run_upload_purge(session, uploads, utcnow())),
+    ]
 
 
 def _user(username: str) -> StaffUser:
@@ -165,4 +178,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(serve)
+    app.cli.add_command(jobs)
     app.cli.add_command(triage_cli)
