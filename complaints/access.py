@@ -99,23 +99,29 @@ def read_identities(
     return identities
 
 
-def search_filter(query: Select[tuple[Complaint]], text: str) -> Select[tuple[Complaint]]:
-    """Cases whose reference, title, text, respondent or enterprise contains ``text`` as typed (% and _ too)."""
+def search_filter(query: Select[tuple[Complaint]], text: str, *, by_complainant: bool) -> Select[tuple[Complaint]]:
+    """Cases whose reference, title, text or respondent contains ``text`` as typed (% and _ too), and, when
+    ``by_complainant``, whose complaining enterprise's name or credit code matches. Only for those who may see
+    identities: for a department, a hit on a name it was never told would say who complained."""
     typed = text.strip()
-    enterprise = exists().where(
-        ComplaintParty.complaint_id == Complaint.id,
-        ComplaintParty.complainant_id == Complainant.id,
-        or_(Complainant.enterprise_name.icontains(typed, autoescape=True), Complainant.credit_code == typed.upper()),
-    )
-    return query.where(
-        or_(
-            Complaint.reference.icontains(typed, autoescape=True),
-            Complaint.title.icontains(typed, autoescape=True),
-            Complaint.content.icontains(typed, autoescape=True),
-            Complaint.respondent.icontains(typed, autoescape=True),
-            enterprise,
+    matches = [
+        Complaint.reference.icontains(typed, autoescape=True),
+        Complaint.title.icontains(typed, autoescape=True),
+        Complaint.content.icontains(typed, autoescape=True),
+        Complaint.respondent.icontains(typed, autoescape=True),
+    ]
+    if by_complainant:
+        matches.append(
+            exists().where(
+                ComplaintParty.complaint_id == Complaint.id,
+                ComplaintParty.complainant_id == Complainant.id,
+                or_(
+                    Complainant.enterprise_name.icontains(typed, autoescape=True),
+                    Complainant.credit_code == typed.upper(),
+                ),
+            )
         )
-    )
+    return query.where(or_(*matches))
 
 
 def find_complainants_by_phone(

@@ -106,7 +106,7 @@ def search_cases(session: DbSession, actor: StaffActor, filters: CaseFilters, no
         due = _next_due()
         query = query.where(due <= now) if filters.overdue else query.where(or_(due.is_(None), due > now))
     if filters.text and filters.text.strip():
-        query = search_filter(query, filters.text)
+        query = search_filter(query, filters.text, by_complainant=is_center(actor))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     order = {
         "submitted_at": [Complaint.submitted_at.asc(), Complaint.id.asc()],

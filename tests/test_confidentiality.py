@@ -69,6 +69,18 @@ def test_departments_see_only_their_cases_and_no_identity_unless_revealed(app: F
     assert revealed_events[0]["actor_name"] == "supervisor"
 
 
+def test_a_department_cannot_find_its_cases_by_who_complained(desk: Desk) -> None:
+    case = assigned_case(desk)
+
+    def found(username: str, text: str) -> list[int]:
+        page = desk.get(username, f"/api/v1/complaints?q={text}").get_json()
+        return [item["id"] for item in page["items"]]
+
+    assert found("samr.handler", "顶格罚款") == [case["id"]]
+    assert found("samr.handler", "示例食品") == found("samr.handler", "91350100M000100Y43") == []
+    assert found("triage", "示例食品") == found("triage", "91350100M000100Y43") == [case["id"]]
+
+
 def test_personal_data_is_encrypted_at_rest_and_found_by_phone(app: Flask, desk: Desk) -> None:
     case = desk.register()["case"]
     with app.app_context():
