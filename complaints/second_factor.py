@@ -15,7 +15,7 @@ import pyotp
 from . import audit
 from .crypto import PersonalDataCipher
 from .database import DbSession
-from .errors import AuthenticationFailed, InvalidInput
+from .errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from .permissions import Role
 from .sessions import LoginPolicy
 from .staff import StaffSession, StaffUser
@@ -36,6 +36,13 @@ def is_satisfied(staff_session: StaffSession) -> bool:
     return staff_session.second_factor_at is not None or not is_required(staff_session.user)
 
 
+def refuse_replacement_before_verification(staff_session: StaffSession) -> None:
+    """An enrolled user replaces their authenticator only in a session that has passed it: otherwise a stolen
+    password alone would enrol the thief's phone in place of the owner's."""
+    if is_enrolled(staff_session.user) and staff_session.second_factor_at is None:
+        raise PermissionDenied("请先输入当前动态口令，再更换绑定的手机", code="second_factor_required")
+
+
 def start_enrollment(cipher: PersonalDataCipher, user: StaffUser) -> str:
     """A new secret, kept pending until a code from it is confirmed; returns the otpauth:// URI for the app."""
     secret = pyotp.random_base32()
@@ -54,6 +61,7 @@ def confirm_enrollment(
     session: DbSession, cipher: PersonalDataCipher, staff_session: StaffSession, code: str, now: datetime
 ) -> None:
     user = staff_session.user
+    refuse_replacement_before_verification(staff_session)
     if user.totp_pending_encrypted is None:
         raise InvalidInput("请先生成动态口令密钥", code="no_pending_second_factor")
     step = _matching_step(cipher.decrypt(user.totp_pending_encrypted), code, now, after=None)

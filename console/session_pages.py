@@ -80,6 +80,8 @@ def second_factor() -> str | Response:
 @page(None)
 def second_factor_setup() -> str | Response:
     user, cipher = current_user(), personal_data_cipher()
+    if factor.is_enrolled(user) and g.staff_session.second_factor_at is None:
+        return redirect(url_for("console.second_factor"))  # type: ignore[return-value]
     error = None
     if request.method == "POST" and request.form.get("code"):
         try:

@@ -135,6 +135,26 @@ def test_administrators_reach_nothing_before_the_second_factor(app: Flask, desk:
     assert clerk.get("/console/admin").status_code == 403
 
 
+def test_a_password_alone_cannot_replace_an_enrolled_authenticator(app: Flask, desk: Desk) -> None:
+    owner = ConsoleUser(app)
+    owner.log_in("sysadmin")
+    owner.enroll_second_factor()
+
+    def stored_secret() -> str | None:
+        with app.app_context():
+            user = db.session.scalars(select(StaffUser).where(StaffUser.username == "sysadmin")).one()
+            return user.totp_secret_encrypted
+
+    before = stored_secret()
+    thief = ConsoleUser(app)
+    thief.log_in("sysadmin")
+    page = thief.get("/console/second-factor/setup")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/console/second-factor")
+    attempt = thief.post("/console/second-factor/setup", {"code": "123456"}, token_from="/console/second-factor")
+    assert attempt.status_code == 302 and attempt.headers["Location"].endswith("/console/second-factor")
+    assert stored_secret() == before and thief.get("/console/admin").status_code == 302
+
+
 def test_triage_officer_accepts_and_assigns_from_the_queue(app: Flask, desk: Desk, case: dict[str, Any]) -> None:
     user = ConsoleUser(app)
     user.log_in("triage")
