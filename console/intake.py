@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, session, url_for
 
 from api.case_context import case_context, staff_actor
 from api.settings import config, personal_data_cipher
 from channel import walkin
-from channel.receipt import receipt_page
+from channel.receipt import Receipt, receipt_page
 from complaints import intake
 from complaints.access import find_complainants_by_phone
 from complaints.case_views import CaseFilters, search_cases
@@ -17,6 +19,8 @@ from complaints.permissions import Action
 
 from .blueprint import bp, page, parse
 from .forms import RegisterForm
+
+PRINTED_RECEIPT = "printed_receipt"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -39,9 +43,44 @@ def register() -> str | Response:
     )
     settings = config()
     issued = walkin.register(ctx, record, public_base_url=settings.public_base_url, center_name=settings.center_name)
-    response = Response(receipt_page(issued), status=201, mimetype="text/html")
+    session[PRINTED_RECEIPT] = _receipt_to_show(issued)
+    return redirect(url_for("console.registered_receipt"), code=303)  # type: ignore[return-value]
+
+
+@bp.route("/register/receipt")
+@page(Action.REGISTER_COMPLAINT)
+def registered_receipt() -> str | Response:
+    """The receipt of the visitor just registered, shown once: reloading it shows it no more and files nothing
+    twice (the registration answered with a redirect). A lost receipt is reprinted from the case page."""
+    shown = session.pop(PRINTED_RECEIPT, None)
+    if shown is None:
+        flash("回执已显示过。如需再次打印，请在案件页“补打受理回执”（原查询码将作废）", "info")
+        return redirect(url_for("console.register"))  # type: ignore[return-value]
+    decided_by = shown["acceptance_decided_by"]
+    receipt = Receipt(
+        center_name=shown["center_name"],
+        reference=shown["reference"],
+        query_code=shown["query_code"],
+        submitted_on=date.fromisoformat(shown["submitted_on"]),
+        acceptance_decided_by=date.fromisoformat(decided_by) if decided_by else None,
+        progress_url=shown["progress_url"],
+    )
+    response = Response(receipt_page(receipt), mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"  # the query code is on this page and nowhere else
     return response
+
+
+def _receipt_to_show(receipt: Receipt) -> dict[str, str | None]:
+    """The receipt, held in the clerk's signed session cookie only until the next page shows it (the query code is
+    stored nowhere else in the clear)."""
+    return {
+        "center_name": receipt.center_name,
+        "reference": receipt.reference,
+        "query_code": receipt.query_code,
+        "submitted_on": receipt.submitted_on.isoformat(),
+        "acceptance_decided_by": receipt.acceptance_decided_by.isoformat() if receipt.acceptance_decided_by else None,
+        "progress_url": receipt.progress_url,
+    }
 
 
 def _person(form: dict[str, str]) -> PersonInput:

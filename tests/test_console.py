@@ -194,11 +194,16 @@ def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, des
         },
         token_from="/console/register",
     )
-    assert response.status_code == 201
-    page = response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/console/register/receipt")
+    shown = user.get("/console/register/receipt")
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
     reference = re.search(r"FZ\d{4}-\d{6}", page)
     assert reference and re.search(r"查询码：</td><td class=\"code\">[2-9A-Z]{10}<", page)
-    assert response.headers["Cache-Control"] == "no-store"
+    assert shown.headers["Cache-Control"] == "no-store"
+    reloaded = user.get("/console/register/receipt")  # a reload shows no code again and files nothing twice
+    assert reloaded.status_code == 302 and reloaded.headers["Location"].endswith("/console/register")
+    assert user.get(f"/console/search?q=办证难").get_data(as_text=True).count("FZ") == 1
     found = user.get(f"/console/search?q={reference.group(0)}").get_data(as_text=True)
     assert "办证难" in found
     code = re.search(r'class="code">([2-9A-Z]{10})<', page)
