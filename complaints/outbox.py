@@ -41,6 +41,9 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which claim holds a ``sending`` row: every mark of its outcome is conditional on it, so a worker whose
+    # lease ran out (and whose row another relay took over) cannot overwrite the new claimant's record.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(12))
 
 

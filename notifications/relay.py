@@ -20,7 +20,7 @@ from complaints.cases import Complaint
 from complaints.database import utcnow
 from complaints.outbox import OutboxMessage
 
-from .delivery import LEASE, Outcome, Sender, claim_batch, send_claimed
+from .delivery import LEASE, ClaimedBatch, Outcome, Sender, claim_batch, renew, send_claimed
 from .lease import acquire
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,15 @@ def relay_once(
     lease: timedelta = LEASE,
     lanes: int = 1,
 ) -> list[Outcome]:
-    """Claim a batch of due rows and deliver them; returns one outcome per claimed row, in id order.
+    """Claim a batch of due rows and deliver them; returns one outcome per row this relay sent (or tried to), in
+    id order.
+
+    A row is sent only while this relay holds its claim. In the first half of the batch's lease nobody else may
+    claim it (another relay takes a row over only once its lease has run out), so it goes without a further
+    round trip; a row the relay comes to later (a slow provider) is claimed again first, by a conditional UPDATE
+    on the batch's token (:func:`~.delivery.renew`). If another relay took it over meanwhile, that relay owns it
+    and it is skipped here. This rests on the workers' clocks agreeing to well within half the lease, as the
+    lease itself does.
 
     With ``lanes`` > 1 (PostgreSQL only) the batch is split over that many threads, each with its own session,
     so one provider's round trip does not hold up the rest. Messages to one recipient stay in one lane, in
@@ -43,7 +51,8 @@ def relay_once(
     WeCom rate limits are counted per member). SQLite takes one writer at a time, so there lanes would only
     queue on its lock.
     """
-    ids = claim_batch(session, now(), batch, lease)
+    claimed = claim_batch(session, now(), batch, lease)
+    ids = claimed.ids
     if not ids:
         return []
     bind = session.get_bind()
@@ -58,7 +67,7 @@ def relay_once(
             engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
             Session(connection) as lane_session,
         ):
-            return _deliver(lane_session, lane_ids, send, now)
+            return _deliver(lane_session, lane_ids, claimed, send, now, lease)
 
     if lanes <= 1 or len(ids) == 1 or engine.dialect.name != "postgresql":
         return deliver_lane(ids)
@@ -68,7 +77,15 @@ def relay_once(
     return sorted(outcomes, key=lambda outcome: outcome.message_id)
 
 
-def _deliver(session: Session, ids: list[int], send: Sender, now: Callable[[], datetime]) -> list[Outcome]:
+def _deliver(
+    session: Session,
+    ids: list[int],
+    claimed: ClaimedBatch,
+    send: Sender,
+    now: Callable[[], datetime],
+    lease: timedelta,
+) -> list[Outcome]:
+    token, renew_after = claimed.token, claimed.claimed_until - lease / 2
     expire, session.expire_on_commit = session.expire_on_commit, False  # each row's commit must not reload the batch
     try:
         messages = list(
@@ -78,7 +95,12 @@ def _deliver(session: Session, ids: list[int], send: Sender, now: Callable[[], d
         # Held for the whole batch: the identity map keeps objects only while someone references them, and the
         # senders look each case up by id.
         cases = list(session.scalars(select(Complaint).where(Complaint.id.in_(case_ids))))
-        outcomes = [send_claimed(session, message, send, now) for message in messages]
+        outcomes = []
+        for message in messages:
+            # Late in the lease, claim the row again before sending it; skip it if another relay took it over.
+            if now() >= renew_after and not renew(session, message.id, token, now(), lease):
+                continue
+            outcomes.append(send_claimed(session, message, token, send, now))
         del cases
         return outcomes
     finally:

@@ -3,13 +3,19 @@
 - ``center`` and ``department`` messages are in-app: the row itself is what the desks show (WeCom pushes to
   department handlers come with the WeCom sender).
 - ``hotline`` messages go back to the 12345 platform as a signed callback (the mirror of our push contract).
-- ``complainant`` messages go by SMS to the phone on file; the development provider appends them to a file.
+- ``complainant`` messages go by a WeChat subscribe message when the user granted one for the event's template,
+  else by SMS to the mobile number on file (the development provider appends them to a file), else they wait on
+  the progress page (no number, or a landline that cannot take a text). A template WeChat refuses (47003 a value
+  or key it does not accept, 40037 an unknown template id, 41030 a page the mini-program lacks) is our
+  misconfiguration, not the complainant's: the grant is given back, the message goes by the fallback channel at
+  once and a warning names the template and event for staff to fix the mapping.
   Messages carry the reference and a status, never the complaint's text or anyone's personal data.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ from channel import wechat
 from channel.accounts import MiniProgramAccount
 from channel.hotline import sign
 from complaints.cases import STATUS_LABELS, CaseStatus, Complaint
-from complaints.complainants import ComplaintParty
+from complaints.complainants import ComplaintParty, can_take_sms
 from complaints.crypto import PersonalDataCipher
 from complaints.errors import DomainError
 from complaints.outbox import OutboxMessage
@@ -48,9 +54,15 @@ EVENT_TEXTS = {
 }
 
 
+log = logging.getLogger(__name__)
+
 STATUS_VALUES = frozenset(status.value for status in CaseStatus)
 WECHAT_NO_SUBSCRIPTION_LEFT = 43101
-WECHAT_ERRORS = {47003: "argument invalid (a value the template refuses)"}
+WECHAT_TEMPLATE_REFUSED = {
+    47003: "argument invalid (a value or key the template refuses)",
+    40037: "invalid template id",
+    41030: "invalid page",
+}
 
 
 def event_status(message: OutboxMessage, complaint: Complaint) -> str:
@@ -59,6 +71,16 @@ def event_status(message: OutboxMessage, complaint: Complaint) -> str:
     status."""
     recorded = (message.payload or {}).get("status")
     return recorded if isinstance(recorded, str) and recorded in STATUS_VALUES else complaint.status
+
+
+def complainant_text(message: OutboxMessage) -> str:
+    """What the complainant is told: the event's status text, and for an extension the short category of its
+    reason (never the department's own words, which may name people; they are on the progress page)."""
+    text = EVENT_TEXTS.get(message.event, "您的诉求有新进展")
+    reason = (message.payload or {}).get("reason")
+    if message.event == "complaint.extended" and isinstance(reason, str) and reason:
+        return f"{text}：{reason}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -127,12 +149,12 @@ class Senders:
         return self._to_complainant(session, message, complaint, now)
 
     def _to_complainant(self, session: Session, message: OutboxMessage, complaint: Complaint, now: datetime) -> str:
-        text = EVENT_TEXTS.get(message.event, "您的诉求有新进展")
+        text = complainant_text(message)
         if self._by_subscribe_message(session, message, complaint, text, now):
             return "wechat"
         phone = self._principal_phone(session, complaint)
-        if phone is None:
-            return "in_app"  # the progress page shows it; there is no one to text
+        if phone is None or not can_take_sms(phone):
+            return "in_app"  # the progress page shows it; there is no mobile number to text
         params = {"reference": complaint.reference, "status": text}
         self.sms.send(SmsMessage(phone, message.event, params, f"【{complaint.reference}】{text}"))
         return "sms"
@@ -154,8 +176,12 @@ class Senders:
         except DomainError as error:
             if _no_subscription_left(error):
                 return False  # the grant is gone on WeChat's side too: keep it spent, use SMS
-            # Any other failure (47003 a refused value, WeChat unreachable …) did not use up the user's grant.
+            # Any other failure (a refused template, WeChat unreachable …) did not use up the user's grant.
             subscribe.give_back(session, grant)
+            errcode = _wechat_errcode(error)
+            if errcode in WECHAT_TEMPLATE_REFUSED:
+                _warn_template_refused(message, template, errcode)
+                return False  # retrying the same template cannot help: tell the complainant now by SMS
             raise DeliveryError(_wechat_failure(error)) from None
         return True
 
@@ -186,7 +212,22 @@ def _wechat_failure(error: DomainError) -> str:
     errcode = _wechat_errcode(error)
     if errcode is None:
         return f"wechat subscribe: {error.code}"
-    return f"wechat subscribe errcode {errcode}: {WECHAT_ERRORS.get(errcode, error.code)}"
+    return f"wechat subscribe errcode {errcode}: {error.code}"
+
+
+def _warn_template_refused(message: OutboxMessage, template: subscribe.Template, errcode: int) -> None:
+    """The row is marked sent by the fallback channel (delivery records no note on a sent row), so the log is where
+    staff see that the template mapping needs fixing. Ids and keys only: no value, no personal data."""
+    log.warning(
+        "wechat refused subscribe template %s (fields %s) for event %s, outbox message %s: errcode %s, %s; "
+        "sent by the fallback channel instead; fix the template mapping",
+        template.template_id,
+        ",".join(f"{key}={name}" for key, name in template.fields.items()),
+        message.event,
+        message.id,
+        errcode,
+        WECHAT_TEMPLATE_REFUSED[errcode],
+    )
 
 
 __all__ = ["EVENT_TEXTS", "HotlineCallback", "Sender", "Senders", "http_pool", "http_session"]

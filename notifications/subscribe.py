@@ -1,10 +1,12 @@
 """WeChat subscribe messages to mini-program users: one grant (one tap) buys one message of one template.
 
 Values are fitted to WeChat's limits (``thing`` ≤ 20 characters, ``character_string`` ≤ 32, ``phrase`` ≤ 5
-hanzi, ``time`` as 24-hour ``YYYY-MM-DD HH:MM``). A 43101 (no subscription left) answer means this channel
-cannot carry the message: the grant stays spent and the caller falls back to SMS. WeChat spends a grant only on
-a message it sends, so after any other failure (47003, a value it refuses; WeChat unreachable) the grant is given
-back and the delivery fails and is retried like any other.
+hanzi, ``time`` as 24-hour ``YYYY-MM-DD HH:MM``), and an administrator's mapping is refused when a value cannot
+suit its key's type (the status phrase in a ``character_string``, the text in a ``phrase``). A 43101 (no
+subscription left) answer means this channel cannot carry the message: the grant stays spent and the caller falls
+back to SMS. WeChat spends a grant only on a message it sends, so after any other failure the grant is given back:
+a template WeChat refuses (47003) falls back to SMS at once; WeChat unreachable fails the delivery, retried like
+any other.
 """
 
 from __future__ import annotations
@@ -128,6 +130,25 @@ def send(client: wechat.MiniProgramClient, openid: str, template: Template, valu
 
 KEY = re.compile(r"^(thing|character_string|phrase|time|name|number|date)\d{1,2}$")
 VALUES = ("reference", "status", "text", "time")
+SUITS: dict[str, frozenset[str]] = {
+    # Which key types each of our values fits, by WeChat's rules for the type: the reference (FZ2026-000001) is
+    # letters, digits and symbols; the status a phrase of at most five hanzi; the text a sentence with punctuation
+    # (a thing, cut to 20 characters); the time 24-hour YYYY-MM-DD HH:MM. A thing takes any of them.
+    "reference": frozenset({"character_string", "thing"}),
+    "status": frozenset({"phrase", "thing"}),
+    "text": frozenset({"thing"}),
+    "time": frozenset({"time", "date", "thing"}),
+}
+KIND_LABELS = {
+    "thing": "事物（20个以内字符）",
+    "character_string": "字符串（32位以内数字、字母或符号）",
+    "phrase": "汉字（5个以内汉字）",
+    "time": "时间（24小时制）",
+    "date": "日期",
+    "number": "数字（只能数字）",
+    "name": "姓名（10个以内汉字）",
+}
+VALUE_LABELS = {"reference": "案件编号", "status": "办理状态", "text": "进展说明", "time": "发送时间"}
 
 
 class TemplateMapping(db.Model):  # type: ignore[name-defined]
@@ -190,6 +211,7 @@ def set_mapping(
                 f"字段“{part.strip()}”不正确：应为 模板字段=取值，取值为 {'、'.join(VALUES)} 之一",
                 code="invalid_template_fields",
             )
+        _check_suits(key.strip(), value.strip())
         parsed[key.strip()] = value.strip()
     if not template_id.strip():
         raise InvalidInput("请填写模板ID", code="missing_fields")
@@ -199,3 +221,18 @@ def set_mapping(
     session.add(row)
     session.flush()
     return row
+
+
+def _check_suits(key: str, value: str) -> None:
+    """WeChat refuses a whole message (47003) for one value that does not suit its key's type: refuse the mapping
+    when it is saved, naming the field, rather than when a complainant's message is sent."""
+    kind = key.rstrip("0123456789")
+    if kind in SUITS[value]:
+        return
+    fitting = [f"{VALUE_LABELS[name]}（{name}）" for name in VALUES if kind in SUITS[name]]
+    advice = f"可填：{'、'.join(fitting)}" if fitting else "本系统没有适合该类型的取值，请选用其他字段"
+    raise InvalidInput(
+        f"字段“{key}”是{KIND_LABELS[kind]}类型，不能填{VALUE_LABELS[value]}（{value}）；{advice}",
+        code="template_field_mismatch",
+        details={"field": key, "value": value},
+    )

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, str] = {
     "notice.issued": "收到法治监督中心通知单 {number}，请按期书面回复。",
     "deadline.warning": "案件 {reference} 的{clock_label}期限即将届满。",
     "deadline.overdue": "案件 {reference} 的{clock_label}已超期，请立即办理。",
+    "notice.reply_warning": "通知单 {number} 的书面回复期限即将届满。",
+    "notice.reply_overdue": "通知单 {number} 的书面回复已超期，请立即回复。",
     "leg.objected": "案件 {reference} 的承办单位提出异议，请重新分办。",
     "extension.requested": "案件 {reference} 的承办单位申请延期，请审批。",
     "case.replied": "案件 {reference} 的承办单位已答复，请审核。",

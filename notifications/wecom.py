@@ -2,7 +2,9 @@
 
 WeCom drops messages beyond 30 a minute or 1000 an hour per member *silently*, so every message sent is logged
 per member and a message that would exceed either limit is deferred (not counted as a failed attempt) until
-the oldest send in the full window has aged out. Texts are cut to WeCom's 2048 bytes.
+the oldest send in the full window has aged out. The check and the log of a send are one short transaction,
+serialised per member and committed before WeCom is called (see :func:`take_budget`). Texts are cut to WeCom's
+2048 bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, func, select
+from sqlalchemy import BigInteger, ForeignKey, Integer, func, insert, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
@@ -25,7 +28,7 @@ from .texts import render
 
 LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
 MAX_BYTES = 2048
-HEADS_ONLY = frozenset({"deadline.overdue", "case.supervised"})
+HEADS_ONLY = frozenset({"deadline.overdue", "case.supervised", "notice.reply_overdue"})
 
 
 class WeComSend(db.Model):  # type: ignore[name-defined]
@@ -59,15 +62,12 @@ class WeComSender:
         members = recipients(session, department_id, heads_only=event in HEADS_ONLY)
         if not members:
             return False
-        defer_until = _rate_limited_until(session, [m.id for m in members], now)
-        if defer_until is not None:
-            raise DeliveryDeferred(defer_until)
         text = fit(render(session, "wecom", event, values))
+        take_budget(session, [m.id for m in members], now)
         try:
             result = self.client.message.send_text(self.agent_id, [m.wecom_userid for m in members], text)
         except WeChatClientException as error:
             raise DeliveryError(f"wecom: {error.errcode}") from None
-        session.add_all(WeComSend(staff_user_id=m.id, sent_at=now) for m in members)
         invalid = result.get("invaliduser")
         return not invalid or len(str(invalid).split("|")) < len(members)
 
@@ -93,7 +93,35 @@ def fit(text: str) -> str:
     return text if len(data) <= MAX_BYTES else data[: MAX_BYTES - 3].decode(errors="ignore") + "…"
 
 
-def _rate_limited_until(session: Session, member_ids: list[int], now: datetime) -> datetime | None:
+def take_budget(session: Session, member_ids: list[int], now: datetime) -> None:
+    """Log one send to each member now, or raise :class:`DeliveryDeferred` when any member is at a limit.
+
+    Its own transaction on its own connection (the relay's lanes run in autocommit), committed before WeCom is
+    called and serialised per member, so two workers with messages for one member cannot both take its last
+    slot: PostgreSQL locks the members' staff rows (FOR NO KEY UPDATE, which does not hold up rows that merely
+    refer to them), SQLite takes its single write lock up front (BEGIN IMMEDIATE). A crash or a refused call
+    after the commit leaves a slot logged but unused: the budget is under-used, never exceeded. On SQLite the
+    caller's session must hold no write transaction here (the relay commits each claim before sending).
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            members = select(StaffUser.id).where(StaffUser.id.in_(member_ids)).order_by(StaffUser.id)
+            connection.execute(members.with_for_update(key_share=True))
+        until = _rate_limited_until(connection, member_ids, now)
+        if until is not None:
+            connection.rollback()
+            raise DeliveryDeferred(until)
+        connection.execute(
+            insert(WeComSend), [{"staff_user_id": member_id, "sent_at": now} for member_id in member_ids]
+        )
+        connection.commit()
+
+
+def _rate_limited_until(connection: Connection, member_ids: list[int], now: datetime) -> datetime | None:
     """The instant when every member is under both limits again, or None when they are now."""
     until: datetime | None = None
     for window, limit in LIMITS:
@@ -101,9 +129,9 @@ def _rate_limited_until(session: Session, member_ids: list[int], now: datetime) 
             recent = select(WeComSend.sent_at).where(
                 WeComSend.staff_user_id == member_id, WeComSend.sent_at > now - window
             )
-            count = session.scalar(select(func.count()).select_from(recent.subquery())) or 0
+            count = connection.scalar(select(func.count()).select_from(recent.subquery())) or 0
             if count >= limit:
-                oldest = session.scalars(recent.order_by(WeComSend.sent_at).limit(count - limit + 1)).all()[-1]
+                oldest = connection.scalars(recent.order_by(WeComSend.sent_at).limit(count - limit + 1)).all()[-1]
                 candidate = oldest + window
                 until = candidate if until is None or candidate > until else until
     return until

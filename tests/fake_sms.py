@@ -1,6 +1,12 @@
 """Local fakes of the Aliyun (Dysmsapi, RPC + HMAC-SHA1) and Tencent Cloud (API 3.0, TC3-HMAC-SHA256) SMS
 endpoints. Each checks the request's signature with its own implementation of the provider's documented
-algorithm, records accepted messages and answers in the provider's format."""
+algorithm, records accepted messages and answers in the provider's format.
+
+``refusals`` maps a phone number (11 digits, no country code) to the code and message the provider answers for it
+instead of sending: Aliyun as its top-level ``Code``/``Message`` (e.g. ``isv.BUSINESS_LIMIT_CONTROL`` with
+``触发天级流控Permits:10``), Tencent as that number's ``SendStatus`` (e.g. ``LimitExceeded.PhoneNumberDailyLimit``,
+``InternalError.Timeout``, ``InvalidParameterValue.IncorrectPhoneNumber``). 13000000000 is always an illegal number
+to Aliyun. Refused messages are not recorded."""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ class FakeSms:
     key_secret: str = "test-key-secret"
     aliyun: list[dict[str, Any]] = field(default_factory=list)
     tencent: list[dict[str, Any]] = field(default_factory=list)
+    refusals: dict[str, tuple[str, str]] = field(default_factory=dict)
     bad_signatures: int = 0
 
     def __post_init__(self) -> None:
@@ -55,6 +62,9 @@ class FakeSms:
             return {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched"}
         if params["PhoneNumbers"] == "13000000000":
             return {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "invalid mobile"}
+        if params["PhoneNumbers"] in self.refusals:
+            code, message = self.refusals[params["PhoneNumbers"]]
+            return {"Code": code, "Message": message, "RequestId": "F655A8D6"}
         self.aliyun.append(
             {
                 "phone": params["PhoneNumbers"],
@@ -91,6 +101,11 @@ class FakeSms:
                 }
             }
         payload = json.loads(body)
+        phone = payload["PhoneNumberSet"][0]
+        if phone.removeprefix("+86") in self.refusals:
+            code, message = self.refusals[phone.removeprefix("+86")]
+            status = {"SerialNo": "", "Code": code, "Message": message, "PhoneNumber": phone, "Fee": 0}
+            return {"Response": {"SendStatusSet": [status], "RequestId": "a0aabda7"}}
         self.tencent.append(
             {
                 "phone": payload["PhoneNumberSet"][0],

@@ -6,8 +6,11 @@ single use (anything else, or a code used twice, answers 40029). Text containing
 needs review. msgSecCheck and mediaCheckAsync for an openid listed in ``inactive`` (no visit to the
 mini-program in the last two hours) answer 61010. ``errors`` maps a path to the errcode and errmsg it
 answers whatever the request; a path in ``outages`` answers a gateway's HTTP 502 page. ``observers`` see
-each request before it is answered. Subscribe sends to an openid listed in ``no_quota`` answer 43101; a
-``thing`` value longer than 20 characters answers 47003, and so does a key the approved template lacks when
+each request before it is answered. Subscribe sends to an openid listed in ``no_quota`` answer 43101; a value
+that does not suit its key's type answers 47003 naming the key, as WeChat does (``thing`` ≤ 20 characters;
+``character_string`` ≤ 32 digits, letters or symbols; ``phrase`` ≤ 5 hanzi; ``number`` digits; ``letter`` letters;
+``name`` ≤ 10 hanzi or ≤ 20 letters; ``time`` a 24-hour time, optionally after a date; ``date`` a date, optionally
+with a time; ranges joined by ``~``; no value empty), and so does a key the approved template lacks when
 ``template_keys`` lists that template's keys. Every request is recorded in ``requests``.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +27,30 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from tests.fake_server import LocalServer
+
+_DATE = r"(\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}|(\d{4}年)?\d{1,2}月(\d{1,2}日)?)"
+_TIME = r"\d{1,2}:\d{2}(:\d{2})?"
+_HANZI = "\u4e00-\u9fff"
+VALUE_RULES = {
+    "thing": re.compile(r"[^\x00-\x1f\x7f]{1,20}"),  # any text but control characters (a line break)
+    "character_string": re.compile(r"[\x21-\x7e]{1,32}"),  # digits, letters and symbols: no hanzi, no spaces
+    "phrase": re.compile(f"[{_HANZI}]{{1,5}}"),
+    "number": re.compile(r"(?=[\d.]{1,32}$)\d+(\.\d+)?"),
+    "letter": re.compile(r"[A-Za-z]{1,32}"),
+    "name": re.compile(f"[{_HANZI}]{{1,10}}|[A-Za-z\\x20-\\x2f]{{1,20}}"),
+    "time": re.compile(f"((?:{_DATE}\\s*)?{_TIME})(~(?:{_DATE}\\s*)?{_TIME})?"),
+    "date": re.compile(f"({_DATE}(\\s*{_TIME})?)(~{_DATE}(\\s*{_TIME})?)?"),
+}
+
+
+def value_refusal(key: str, value: str) -> str | None:
+    """WeChat's errmsg for a value that does not suit its key's type, else None."""
+    if not value:
+        return f"argument invalid! data.{key}.value is empty"
+    rule = VALUE_RULES.get(key.rstrip("0123456789"))
+    if rule is not None and rule.fullmatch(value) is None:
+        return f"argument invalid! data.{key}.value invalid"
+    return None
 
 
 @dataclass
@@ -194,8 +222,9 @@ class FakeWeChat:
         if unknown:
             return {"errcode": 47003, "errmsg": f"argument invalid! data.{unknown[0]} is not in the template"}
         for key, item in (body.get("data") or {}).items():
-            if key.startswith("thing") and len(str(item.get("value", ""))) > 20:
-                return {"errcode": 47003, "errmsg": "argument invalid! data.thing.value exceeds length limit"}
+            refusal = value_refusal(key, str(item.get("value", "")) if isinstance(item, dict) else "")
+            if refusal is not None:
+                return {"errcode": 47003, "errmsg": refusal}
         return {"errcode": 0, "errmsg": "ok", "msgid": next(self._trace)}
 
     def media_check_event(self, trace_id: str, suggest: str) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Delivering the outbox: claims, retries on a backoff schedule, dead letters and resend, a dead worker's
-claim taken over once, and the embedded runner's lease."""
+claim taken over once, a batch that outlives its lease sent once, and the embedded runner's lease."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from api.settings import senders
 from complaints.database import db, utcnow
-from complaints.outbox import OutboxMessage
-from notifications.delivery import BACKOFF, LEASE, MAX_ATTEMPTS, claim
+from complaints.outbox import OutboxMessage, enqueue
+from notifications.delivery import BACKOFF, LEASE, MAX_ATTEMPTS, DeliveryError, Outcome, claim
 from notifications.relay import Duty, EmbeddedRunner, relay_once
 
 from .desk import Desk
@@ -193,8 +193,8 @@ def test_a_claim_is_exclusive_and_a_dead_workers_claim_is_taken_over_once(
     with app.app_context():
         message_id = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.audience == "hotline")).one()
         with Session(db.engine) as first, Session(db.engine) as second:
-            assert claim(first, message_id, now) is True
-            assert claim(second, message_id, now) is False  # held by the first worker, which now "dies"
+            assert claim(first, message_id, now) is not None
+            assert claim(second, message_id, now) is None  # held by the first worker, which now "dies"
     early = relay(app, now + LEASE - timedelta(seconds=1))
     assert message_id not in [o.message_id for o in early]  # its lease is still running
     assert fake_hotline.received == []
@@ -205,6 +205,118 @@ def test_a_claim_is_exclusive_and_a_dead_workers_claim_is_taken_over_once(
     with app.app_context():
         attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
     assert attempts == 2
+
+
+def test_resending_a_message_that_is_no_longer_failed_is_refused(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    push(desk.client, ORDER)
+    fake_hotline.fail_next = 1
+    start = utcnow()
+    relay(app, start)
+    failed = desk.get("supervisor", "/api/v1/deliveries?status=failed").get_json()
+    assert [row["audience"] for row in failed] == ["hotline"]
+    with app.app_context(), Session(db.engine) as worker:  # a relay retries it while staff look at the list
+        assert claim(worker, failed[0]["id"], start + BACKOFF[0] + timedelta(seconds=1)) is not None
+    refused = desk.post("supervisor", f"/api/v1/deliveries/{failed[0]['id']}/resend")
+    assert refused.status_code == 409 and refused.get_json()["code"] == "not_failed"
+    assert "不是发送失败" in refused.get_json()["message"]
+    assert statuses(app)["complaint.received/hotline"] == "sending"  # the worker's claim was left alone
+    sent = desk.get("supervisor", "/api/v1/deliveries?status=sent").get_json()[0]
+    assert desk.post("supervisor", f"/api/v1/deliveries/{sent['id']}/resend").status_code == 409
+    assert desk.post("supervisor", "/api/v1/deliveries/999999/resend").status_code == 404
+    assert statuses(app)["complaint.received/complainant"] == "sent"
+
+
+def test_a_message_whose_worker_dies_on_every_attempt_is_dead_lettered(
+    app: Flask, desk: Desk, fake_hotline: FakeHotline, config_overrides: dict[str, Any]
+) -> None:
+    push(desk.client, ORDER)
+    moment = utcnow()
+    with app.app_context():
+        message_id = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.audience == "hotline")).one()
+        for _ in range(MAX_ATTEMPTS):  # each claim's worker dies (out of memory, a job timeout) mid-delivery
+            with Session(db.engine) as worker:
+                assert claim(worker, message_id, moment) is not None
+            moment += LEASE + timedelta(seconds=1)
+    outcomes = relay(app, moment)
+    assert message_id not in [o.message_id for o in outcomes]  # not claimed a seventh time
+    assert fake_hotline.received == []
+    dead = desk.get("supervisor", "/api/v1/deliveries?status=dead").get_json()
+    assert [(row["id"], row["attempts"]) for row in dead] == [(message_id, MAX_ATTEMPTS)]
+    assert "worker never finished" in dead[0]["last_error"]
+    assert statuses(app)["complaint.received/complainant"] == "sent"  # the others go out as usual
+    assert desk.ok("supervisor", f"/api/v1/deliveries/{message_id}/resend")["status"] == "pending"
+    relay(app, moment)
+    assert [body["event"] for body in fake_hotline.received] == ["complaint.received"]
+
+
+def enqueue_center_messages(app: Flask, count: int, now: datetime) -> list[int]:
+    with app.app_context():
+        messages = [enqueue(db.session, "objection.raised", "center", now=now) for _ in range(count)]
+        db.session.commit()
+        return [message.id for message in messages]
+
+
+def test_a_relay_claims_no_more_than_its_batch(app: Flask) -> None:
+    now = utcnow()
+    ids = enqueue_center_messages(app, 5, now)
+    with app.app_context(), Session(db.engine) as session:
+        outcomes = relay_once(session, lambda *_: "in_app", lambda: now, batch=2)
+        rows = dict(session.execute(select(OutboxMessage.id, OutboxMessage.status)).tuples().all())
+    assert [o.message_id for o in outcomes] == ids[:2]
+    assert rows == {ids[0]: "sent", ids[1]: "sent", ids[2]: "pending", ids[3]: "pending", ids[4]: "pending"}
+
+
+def test_a_batch_that_outlives_its_lease_sends_each_message_once(app: Flask) -> None:
+    """A provider slower than the lease: while the first relay still works through its batch, the next relay
+    takes over the rows whose lease ran out; the first skips them, and nothing goes out twice."""
+    clock = {"now": utcnow()}
+    ids = enqueue_center_messages(app, 3, clock["now"])
+    sent: list[int] = []
+    second_relay: list[Outcome] = []
+
+    def slow_provider(session: Session, message: OutboxMessage, now: datetime) -> str:
+        sent.append(message.id)
+        clock["now"] += timedelta(seconds=70)  # each call takes more than half the 120 s lease
+        if len(sent) == 2 and not second_relay:
+            with Session(db.engine) as other:  # the cron's next relay, on another worker
+                second_relay.extend(relay_once(other, slow_provider, lambda: clock["now"]))
+        return "in_app"
+
+    with app.app_context(), Session(db.engine) as session:
+        first_relay = relay_once(session, slow_provider, lambda: clock["now"])
+        rows = session.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)).all()
+    assert sorted(sent) == ids  # each once
+    assert [(o.message_id, o.status) for o in first_relay] == [(ids[0], "sent"), (ids[1], "sent")]
+    assert [(o.message_id, o.status) for o in second_relay] == [(ids[2], "sent")]
+    assert sorted(rows) == [(ids[0], "sent", 1), (ids[1], "sent", 1), (ids[2], "sent", 2)]
+
+
+def test_a_worker_whose_provider_call_outlasts_its_lease_leaves_the_row_to_its_new_claimant(app: Flask) -> None:
+    """The provider call itself outlasts the lease (the lease must be longer than any provider timeout): the next
+    relay's claim stands, and the first worker's late outcome is not recorded over it."""
+    clock = {"now": utcnow()}
+    (message_id,) = enqueue_center_messages(app, 1, clock["now"])
+    calls: list[int] = []
+    second_relay: list[Outcome] = []
+
+    def stuck_then_refused(session: Session, message: OutboxMessage, now: datetime) -> str:
+        calls.append(message.id)
+        if len(calls) > 1:
+            raise DeliveryError("provider refused")  # the second worker's call
+        clock["now"] += LEASE + timedelta(seconds=1)  # the first call hangs past the lease …
+        with Session(db.engine) as other:  # … and the next relay takes the row over meanwhile
+            second_relay.extend(relay_once(other, stuck_then_refused, lambda: clock["now"]))
+        return "wecom"
+
+    with app.app_context(), Session(db.engine) as session:
+        first_relay = relay_once(session, stuck_then_refused, lambda: clock["now"])
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        assert (row.status, row.attempts, row.last_error, row.channel) == ("failed", 2, "provider refused", None)
+    assert [(o.message_id, o.status) for o in second_relay] == [(message_id, "failed")]
+    assert [(o.message_id, o.status, o.channel) for o in first_relay] == [(message_id, "claim_lost", "wecom")]
 
 
 def test_only_the_lease_holder_relays(

@@ -36,7 +36,11 @@ def test_abandoned_uploads_are_purged_and_the_rest_kept(app: Flask, desk: Desk) 
                 now=now - age,
             )
 
-        abandoned, recent, attached = upload(timedelta(hours=25)), upload(timedelta(hours=23)), upload(timedelta(days=3))
+        abandoned, recent, attached = (
+            upload(timedelta(hours=25)),
+            upload(timedelta(hours=23)),
+            upload(timedelta(days=3)),
+        )
         attached.complaint_id = complaint_id
         db.session.commit()
         keys = {"abandoned": abandoned.storage_key, "recent": recent.storage_key, "attached": attached.storage_key}

@@ -1,14 +1,19 @@
-"""WeCom app messages to department handlers and heads, queued within WeCom's per-member limits."""
+"""WeCom app messages to department handlers and heads, queued within WeCom's per-member limits, which hold
+with several workers sending at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from api.settings import senders
@@ -23,10 +28,26 @@ from .desk import Desk
 from .fake_wecom import FakeWeCom
 
 
+@dataclass
+class HoldingWeCom(FakeWeCom):
+    """With ``hold_first``, holds the first message/send until released: a worker caught mid-call to WeCom."""
+
+    hold_first: bool = False
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.hold_first and environ["PATH_INFO"] == "/cgi-bin/message/send" and not self.holding.is_set():
+            self.holding.set()
+            self.release.wait(30)
+        return super()._app(environ, start_response)
+
+
 @pytest.fixture
-def fake_wecom() -> Iterator[FakeWeCom]:
-    server = FakeWeCom(known_users={"zhaolei", "chenjing"})
+def fake_wecom() -> Iterator[HoldingWeCom]:
+    server = HoldingWeCom(known_users={"zhaolei", "chenjing"})
     yield server
+    server.release.set()
     server.stop()
 
 
@@ -47,9 +68,9 @@ def link_wecom(app: Flask) -> None:
         db.session.commit()
 
 
-def relay(app: Flask, now: datetime | None = None) -> list[Any]:
+def relay(app: Flask, now: datetime | None = None, batch: int = 200) -> list[Any]:
     with app.app_context(), Session(db.engine) as session:
-        return relay_once(session, senders(), (lambda: now) if now else utcnow, lanes=4)  # as the workers do
+        return relay_once(session, senders(), (lambda: now) if now else utcnow, batch, lanes=4)  # as the workers do
 
 
 def test_departments_hear_of_their_cases_on_wecom(
@@ -139,3 +160,99 @@ def test_a_stored_text_that_cannot_be_filled_in_falls_back_to_ours(app: Flask) -
         assert render(db.session, "in_app", "case.assigned", values) == "新案件 FZ2026-000001"
         fallback = render(db.session, "wecom", "case.assigned", values)
         assert "FZ2026-000001" in fallback and fallback != "{reference:d}"
+
+
+def seed_recent_sends(app: Flask, username: str, count: int, now: datetime) -> int:
+    with app.app_context():
+        member = db.session.scalar(select(StaffUser.id).where(StaffUser.username == username))
+        assert member is not None
+        db.session.add_all(
+            WeComSend(staff_user_id=member, sent_at=now - timedelta(seconds=50 - i)) for i in range(count)
+        )
+        db.session.commit()
+        return member
+
+
+def sends_to(app: Flask, member: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).where(WeComSend.staff_user_id == member)) or 0
+
+
+def assign_two_cases(app: Flask, desk: Desk) -> None:
+    """Two cases for city-samr, everything else they caused already relayed: what is pending is the two WeCom
+    messages to its handler and head."""
+    cases = [desk.register()["case"]["id"] for _ in range(2)]
+    for case_id in cases:
+        desk.ok("triage", f"/api/v1/complaints/{case_id}/accept")
+    relay(app)
+    for case_id in cases:
+        desk.ok("triage", f"/api/v1/complaints/{case_id}/assign", {"lead_department": "city-samr"})
+    with app.app_context():
+        pending = db.session.scalars(select(OutboxMessage.event).where(OutboxMessage.status == "pending")).all()
+    assert pending == ["case.assigned", "case.assigned"]
+
+
+def in_thread(work: Callable[[], list[Any]]) -> tuple[threading.Thread, list[list[Any]]]:
+    results: list[list[Any]] = []
+    thread = threading.Thread(target=lambda: results.append(work()))
+    thread.start()
+    return thread, results
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_send_is_logged_before_wecom_is_called_so_a_second_worker_keeps_within_the_limit(
+    app: Flask, desk: Desk, fake_wecom: HoldingWeCom, config_overrides: dict[str, Any]
+) -> None:
+    link_wecom(app)
+    now = utcnow()
+    head = seed_recent_sends(app, "samr.head", 29, now)  # one slot left this minute
+    assign_two_cases(app, desk)
+    fake_wecom.hold_first = True
+    first, first_outcomes = in_thread(lambda: relay(app, now, batch=1))
+    assert fake_wecom.holding.wait(30), "the first worker never called WeCom"
+    second = relay(app, now, batch=1)  # meanwhile, another worker with the next message for the head
+    fake_wecom.release.set()
+    first.join(30)
+    assert [o.status for o in first_outcomes[0]] == ["sent"]
+    assert [o.status for o in second] == ["deferred"]
+    assert len(fake_wecom.messages) == 1
+    assert sends_to(app, head) == 30
+    with app.app_context():
+        deferred = db.session.get(OutboxMessage, second[0].message_id)
+        assert deferred is not None and deferred.next_attempt_at == now + timedelta(seconds=10)
+
+
+def test_workers_checking_one_members_budget_take_turns(
+    app: Flask, desk: Desk, fake_wecom: FakeWeCom, config_overrides: dict[str, Any]
+) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite: every budget check takes the one write lock first (BEGIN IMMEDIATE), so they queue")
+    link_wecom(app)
+    now = utcnow()
+    head = seed_recent_sends(app, "samr.head", 29, now)
+    assign_two_cases(app, desk)
+    with app.app_context(), db.engine.connect() as other_worker:
+        # Another worker is between its check of the head's budget and its log of the send.
+        other_worker.execute(select(StaffUser.id).where(StaffUser.id == head).with_for_update(key_share=True))
+        relaying, outcomes = in_thread(lambda: relay(app, now, batch=1))
+        wait_until(lambda: lock_waits(app) == 1)  # this relay waits for it …
+        other_worker.execute(insert(WeComSend).values(staff_user_id=head, sent_at=now))
+        other_worker.commit()
+    relaying.join(30)
+    assert [o.status for o in outcomes[0]] == ["deferred"]  # … and then sees the last slot taken
+    assert fake_wecom.messages == []
+    assert sends_to(app, head) == 30
+
+
+def lock_waits(app: Flask) -> int:
+    with app.app_context(), db.engine.connect() as connection:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        waiting: int = connection.execute(sql(query)).scalar_one()
+        return waiting
