@@ -184,8 +184,18 @@ class CaseRowSchema(Schema):
     category = fields.Function(lambda row: _ref(row.complaint.category))
     lead_department = fields.Function(lambda row: _ref(row.complaint.lead_department))
     submitted_at = fields.Function(lambda row: row.complaint.submitted_at.isoformat())
-    next_due_at = fields.Function(lambda row: row.next_due_at.isoformat() if row.next_due_at else None)
-    overdue = fields.Boolean()
+    next_due_at = fields.Function(
+        lambda row: row.next_due_at.isoformat() if row.next_due_at else None,
+        metadata={
+            "description": "the earliest end among the viewer's clocks: for department staff those it answers for "
+            "(its legs, notices sent to it); for center staff the case's earliest open clock; null when none"
+        },
+    )
+    overdue = fields.Boolean(metadata={"description": "next_due_at has passed (as on the board and dashboard)"})
+    center_due_at = fields.Function(
+        lambda row: row.center_due_at.isoformat() if row.center_due_at else None,
+        metadata={"description": "the end of the center's own open clock (acceptance, review, 复查), if any"},
+    )
 
 
 class CasePageSchema(Schema):

@@ -15,7 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from complaints import accounts
+from complaints import accounts, second_factor
 from complaints.database import db, utcnow
 from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
@@ -102,6 +102,16 @@ def unlock(username: str) -> None:
     with _transaction():
         accounts.unlock(db.session, _user(username), actor=accounts.CLI_ACTOR, now=utcnow())
     click.echo(f"unlocked {username}")
+
+
+@users_cli.command("reset-second-factor")
+@click.argument("username")
+def reset_second_factor(username: str) -> None:
+    """Forget a lost authenticator (end the account's sessions; its next login sets up a new one). In the console
+    the security administrator does this; this command is for the last one, who cannot log in without it."""
+    with _transaction():
+        second_factor.reset(db.session, _user(username), actor=accounts.CLI_ACTOR, now=utcnow())
+    click.echo(f"second factor reset for {username}")
 
 
 @users_cli.command("list")

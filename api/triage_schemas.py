@@ -71,6 +71,13 @@ class QueueItemSchema(Schema):
     respondent = fields.String()
     channel = fields.String()
     submitted_at = fields.DateTime()
+    status = fields.String(metadata={"description": "submitted: to accept; accepted: accepted, waiting to be assigned"})
+    objection = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        allow_none=True,
+        metadata={"description": "the lead department's objection that sent an accepted case back to assignment"},
+    )
     suggestion = fields.Nested(SuggestionSchema, allow_none=True)
 
 

@@ -1,5 +1,9 @@
 """A notice (风险提示单 · 问题督办单 · 线索移交单) as an A4 PDF with the CJK TrueType font; a clue transfer carries
-the case it concerns, as the package the discipline commission receives."""
+the case it concerns, as the package the discipline commission receives.
+
+What a notice prints of the case's timeline is what the complainant could read of it: the public events, each with
+its note only where the note is written for the complainant. Internal notes (staff remarks, a reply's text, a
+phone number typed into a note) stay in the center."""
 
 from __future__ import annotations
 
@@ -12,14 +16,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from sqlalchemy import select
 
 from complaints.cases import Complaint
 from complaints.database import DbSession
 from complaints.deadlines import Deadline
 from complaints.departments import Department
 from complaints.notices import Notice, NoticeKind
-from complaints.timeline import TimelineEvent
+from complaints.timeline import events_for
 from complaints.workdays import china_day
 
 from .receipt import FONT_NAME, register_cjk_font
@@ -76,7 +79,8 @@ def render_notice_pdf(document: NoticeDocument) -> bytes:
 
 
 def notice_document(session: DbSession, notice: Notice, center_name: str) -> NoticeDocument:
-    """The notice as printed; a clue transfer adds the case's facts and its timeline (no complainant identity)."""
+    """The notice as printed; a clue transfer adds the case's facts and its public timeline (no complainant
+    identity)."""
     department = session.get(Department, notice.department_id)
     clock = session.get(Deadline, notice.reply_deadline_id) if notice.reply_deadline_id else None
     complaint = session.get(Complaint, notice.complaint_id) if notice.complaint_id else None
@@ -88,11 +92,9 @@ def notice_document(session: DbSession, notice: Notice, center_name: str) -> Not
             ("被投诉单位", complaint.respondent),
             ("反映事项", f"{complaint.title}。{complaint.content}"),
         ]
-        events = session.scalars(
-            select(TimelineEvent).where(TimelineEvent.complaint_id == complaint.id).order_by(TimelineEvent.id)
-        )
         timeline = [
-            f"{china_day(e.occurred_at):%Y-%m-%d} {e.action_label}" + (f"：{e.note}" if e.note else "") for e in events
+            f"{china_day(e.occurred_at):%Y-%m-%d} {e.action_label}" + (f"：{e.public_note}" if e.public_note else "")
+            for e in events_for(session, complaint.id, public_only=True)
         ]
     return NoticeDocument(
         center_name=center_name,

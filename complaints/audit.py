@@ -17,6 +17,42 @@ from .database import DbSession, UTCDateTime, db, utcnow
 
 RETENTION_DAYS = 180
 
+ACTION_LABELS = {
+    "auth.login_succeeded": "登录成功",
+    "auth.login_failed": "登录失败",
+    "auth.logout": "退出登录",
+    "auth.account_locked": "账户被锁定",
+    "auth.permission_denied": "越权访问被拒绝",
+    "auth.second_factor_enrolled": "启用动态口令",
+    "auth.second_factor_passed": "动态口令验证通过",
+    "auth.second_factor_failed": "动态口令错误",
+    "user.created": "创建账户",
+    "user.password_reset": "重置密码",
+    "user.unlocked": "解锁账户",
+    "user.deactivated": "停用账户",
+    "user.reactivated": "重新启用账户",
+    "user.role_changed": "变更角色或单位",
+    "user.second_factor_reset": "重置动态口令",
+    "personal_data.read": "查看个人信息",
+    "identity.revealed": "向承办单位披露诉求人身份",
+    "notice.clue_transfer_read": "查阅线索移交单",
+    "export.cases": "导出案件清单",
+    "export.statistics": "导出统计数据",
+    "calendar.year_entered": "录入节假日安排",
+    "category.added": "添加问题类型",
+    "domain.added": "添加领域",
+    "department.added": "添加承办单位",
+    "category.auto_route_threshold": "设置自动分办阈值",
+    "routing_rule.add": "添加分办规则",
+    "routing_rule.delete": "删除分办规则",
+    "risk_alert.close": "关闭类案风险提示",
+}
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an audited action (the code itself for one not named here)."""
+    return ACTION_LABELS.get(action, action)
+
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_event"

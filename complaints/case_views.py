@@ -1,7 +1,14 @@
 """Read models of cases for staff: the filtered list and the detail, shaped by who is looking.
 
 Department users get the cases with a leg for their department, with the complainant redacted unless revealed
-to them, the public timeline plus their own department's events, and only the notices sent to them.
+to them, the public timeline plus their own department's events, and only the notices sent to them. A detail shows
+no trace of a notice its reader may not open: not its reply clock (通知单回复), and no clue transfer's issue or
+reply on the timeline unless the reader may read clue transfers.
+
+A row's ``next_due_at``/``overdue`` are the viewer's clocks: for a department, those it answers for (its legs'
+signing and handling clocks, the reply clocks of notices sent to it), never another department's or the center's;
+for center staff, the case's earliest clock of any kind. ``center_due_at`` is the center's own (中心受理, 中心交办,
+中心审核, 复查), shown apart. Overdue means what it means on the board (:func:`complaints.board.overdue_by`).
 """
 
 from __future__ import annotations
@@ -10,21 +17,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from .access import is_center, read_identities, search_filter, visible_complaints
 from .attachments import Attachment
+from .board import center_clocks, clocks_of_department, running_out
 from .cases import Complaint
 from .complainants import Identity
 from .crypto import PersonalDataCipher
 from .database import DbSession
-from .deadlines import OPEN_STATES, Deadline, clocks_of
+from .deadlines import Deadline, clocks_of
 from .departments import Department
 from .disclosures import IdentityDisclosure
 from .errors import NotFound
 from .follow_ups import FollowUp
 from .legs import Extension
 from .machine import StaffActor
+from .notice_lists import case_notices, hidden_reply_clocks, is_clue_transfer_event, may_read_clue_transfers
 from .notices import Notice
 from .outbox import OutboxMessage
 from .taxonomy import Category
@@ -52,6 +61,8 @@ class CaseRow:
     complaint: Complaint
     next_due_at: datetime | None
     overdue: bool
+    center_due_at: datetime | None = None
+    center_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,18 +89,23 @@ class CaseDetail:
     now: datetime
 
 
-def _next_due() -> Any:
-    return (
-        select(func.min(Deadline.ends_at))
-        .where(Deadline.complaint_id == Complaint.id, Deadline.state.in_([s.value for s in OPEN_STATES]))
-        .correlate(Complaint)
-        .scalar_subquery()
-    )
+def _earliest_end(whose: ColumnElement[bool] | None) -> Any:
+    """The earliest end among the case's clocks that can run out, limited to ``whose`` when given."""
+    conditions = [Deadline.complaint_id == Complaint.id, running_out()]
+    if whose is not None:
+        conditions.append(whose)
+    return select(func.min(Deadline.ends_at)).where(*conditions).correlate(Complaint).scalar_subquery()
+
+
+def _viewers_clocks(actor: StaffActor) -> ColumnElement[bool] | None:
+    return None if is_center(actor) else clocks_of_department(actor.department_id)
 
 
 def search_cases(session: DbSession, actor: StaffActor, filters: CaseFilters, now: datetime) -> CasePage:
-    next_due = _next_due().label("next_due_at")
-    query = visible_complaints(actor).add_columns(next_due)
+    whose = _viewers_clocks(actor)
+    query = visible_complaints(actor).add_columns(
+        _earliest_end(whose).label("next_due_at"), _earliest_end(center_clocks()).label("center_due_at")
+    )
     if filters.statuses:
         query = query.where(Complaint.status.in_(filters.statuses))
     if filters.channel:
@@ -103,7 +119,7 @@ def search_cases(session: DbSession, actor: StaffActor, filters: CaseFilters, no
             Department.code == filters.lead_department_code
         )
     if filters.overdue is not None:
-        due = _next_due()
+        due = _earliest_end(whose)
         query = query.where(due <= now) if filters.overdue else query.where(or_(due.is_(None), due > now))
     if filters.text and filters.text.strip():
         query = search_filter(query, filters.text, by_complainant=is_center(actor))
@@ -111,12 +127,19 @@ def search_cases(session: DbSession, actor: StaffActor, filters: CaseFilters, no
     order = {
         "submitted_at": [Complaint.submitted_at.asc(), Complaint.id.asc()],
         "-submitted_at": [Complaint.submitted_at.desc(), Complaint.id.desc()],
-        "due": [_next_due().is_(None), _next_due().asc(), Complaint.id.asc()],
+        "due": [_earliest_end(whose).is_(None), _earliest_end(whose).asc(), Complaint.id.asc()],
         "-supervision": [Complaint.supervision_level.desc(), Complaint.id.desc()],
     }[filters.sort]
     rows = session.execute(query.order_by(*order).limit(filters.per_page).offset((filters.page - 1) * filters.per_page))
-    items = [CaseRow(complaint, due, due is not None and due <= now) for complaint, due in rows]
+    items = [
+        CaseRow(complaint, due, _passed(due, now), center_due, _passed(center_due, now))
+        for complaint, due, center_due in rows
+    ]
     return CasePage(items, total, filters.page, filters.per_page)
+
+
+def _passed(end: datetime | None, now: datetime) -> bool:
+    return end is not None and end <= now
 
 
 def case_detail(
@@ -127,14 +150,20 @@ def case_detail(
     timeline = session.scalars(
         select(TimelineEvent).where(TimelineEvent.complaint_id == complaint.id).order_by(TimelineEvent.id)
     ).all()
-    notices = session.scalars(select(Notice).where(Notice.complaint_id == complaint.id).order_by(Notice.id)).all()
+    clue_transfers_hidden = not may_read_clue_transfers(actor)
+    hidden_clocks = hidden_reply_clocks(session, actor, complaint.id)
     return CaseDetail(
         complaint=complaint,
         identity_redacted=identities is None and not complaint.is_anonymous,
         complainants=identities or [],
-        timeline=[e for e in timeline if center or e.public or e.department_id == actor.department_id],
-        clocks=clocks_of(session, complaint.id),
-        notices=[n for n in notices if center or n.department_id == actor.department_id],
+        timeline=[
+            e
+            for e in timeline
+            if (center or e.public or e.department_id == actor.department_id)
+            and not (clue_transfers_hidden and is_clue_transfer_event(e))
+        ],
+        clocks=[c for c in clocks_of(session, complaint.id) if c.id not in hidden_clocks],
+        notices=case_notices(session, actor, complaint.id),
         extensions=list(session.scalars(select(Extension).where(Extension.complaint_id == complaint.id))),
         follow_ups=list(session.scalars(select(FollowUp).where(FollowUp.complaint_id == complaint.id))),
         disclosures=list(

@@ -68,6 +68,15 @@ SUPERVISION_LABELS = {
 }
 
 CHANNELS = ("miniprogram", "hotline", "walkin", "web", "letter", "forum", "contact_point")
+CHANNEL_LABELS = {
+    "miniprogram": "小程序",
+    "hotline": "12345热线",
+    "walkin": "来访",
+    "web": "网站",
+    "letter": "来信",
+    "forum": "座谈会",
+    "contact_point": "企业联系点",
+}
 URGENCIES = ("normal", "urgent", "critical")
 CONFIDENTIALITY = ("confidential", "anonymous")
 HANDLING_STATUSES = (CaseStatus.ASSIGNED, CaseStatus.IN_HANDLING, CaseStatus.REPLIED, CaseStatus.UNDER_REVIEW)

@@ -8,6 +8,7 @@ public registry facts and staff search by them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ KINDS = ("individual", "enterprise")
 PARTY_ROLES = ("principal", "joint", "agent")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+MOBILE_PATTERN = r"1[3-9][0-9]{9}"
 
 
 class Complainant(db.Model):  # type: ignore[name-defined]
@@ -96,18 +98,39 @@ class Identity:
 
 
 def normalize_phone(phone: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", phone)
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits) or re.fullmatch(r"\d{7,8}", digits):
+    """The number as stored and hashed: ASCII digits only, so ``139１2345678`` typed with a full-width digit is the
+    same number (and finds the same complainant) as ``13912345678``."""
+    digits = _digits(phone)
+    if (
+        re.fullmatch(MOBILE_PATTERN, digits)
+        or re.fullmatch(r"0[0-9]{9,11}", digits)
+        or re.fullmatch(r"[0-9]{7,8}", digits)
+    ):
         return digits
     raise InvalidInput("电话号码格式不正确", code="invalid_phone")
 
 
+def can_take_sms(phone: str | None) -> bool:
+    """Whether a number on file can receive a text: a mainland mobile number. Landlines stay valid contact numbers
+    (walk-ins give them, staff call them) but a text to one comes back as a permanent provider error."""
+    if not phone:
+        return False
+    return re.fullmatch(MOBILE_PATTERN, _digits(phone)) is not None
+
+
+def _digits(phone: str) -> str:
+    """The number without separators and without the country code, full-width characters folded to ASCII (NFKC);
+    other scripts' digits (Arabic-Indic, Devanagari) stay as they are, for the caller's ASCII-only pattern to refuse."""
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", phone))
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
 def validate_id_number(id_number: str) -> str:
-    value = id_number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    value = unicodedata.normalize("NFKC", id_number).strip().upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise InvalidInput("身份证号码格式不正确", code="invalid_id_number")
     total = sum(int(ch) * weight for ch, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
@@ -122,7 +145,7 @@ def create_complainant(
         raise InvalidInput("诉求人类型不正确", code="invalid_complainant_kind")
     complainant = Complainant(kind=person.kind, created_at=now)
     if person.kind == "enterprise":
-        code = (person.credit_code or "").strip().upper()
+        code = unicodedata.normalize("NFKC", person.credit_code or "").strip().upper()
         if not credit_code.is_valid(code):
             raise InvalidInput("统一社会信用代码不正确（应为18位且校验位正确）", code="invalid_credit_code")
         if not (person.enterprise_name or "").strip():

@@ -1,5 +1,6 @@
-"""The deadline clocks: one per leg of a case (center triage, a department's signing window and handling, center
-review, 复查, a notice's reply), counted on the working-day calendar.
+"""The deadline clocks: one per leg of a case (center triage, the center's 交办 while an accepted case waits for a
+department, a department's signing window and handling, center review, 复查, a notice's reply), counted on the
+working-day calendar.
 
 A clock stores its inputs (start, length, unit, paused time, extension, an external cap such as a 12345 work
 order's own deadline) and its computed end, so the periodic sweep finds due clocks by index on
@@ -22,6 +23,7 @@ _UNITS = ", ".join(f"'{unit.value}'" for unit in PeriodUnit)
 
 class Clock(StrEnum):
     TRIAGE = "triage"
+    ASSIGNMENT = "assignment"
     SIGN = "sign"
     HANDLING = "handling"
     REVIEW = "review"
@@ -31,6 +33,7 @@ class Clock(StrEnum):
 
 CLOCK_LABELS = {
     Clock.TRIAGE: "中心受理",
+    Clock.ASSIGNMENT: "中心交办",
     Clock.SIGN: "签收/异议",
     Clock.HANDLING: "承办单位办理",
     Clock.REVIEW: "中心审核",
@@ -151,6 +154,18 @@ def resume(deadline: Deadline, calendar: WorkingCalendar, now: datetime) -> None
     _apply(deadline, calendar, now)
 
 
+def restart(deadline: Deadline, calendar: WorkingCalendar, now: datetime) -> None:
+    """Run a stopped clock again with the time it had left when it stopped: the days it stood stopped (and paused
+    before that, if it was) are given back as a pause's are, so the new end is ``now`` plus what remained, in the
+    clock's own unit (whole days, or working days). The sweep's marks are reset for the later end."""
+    if deadline.state != ClockState.STOPPED:
+        return
+    deadline.paused_at = deadline.paused_at or deadline.stopped_at
+    deadline.stopped_at = None
+    deadline.state = ClockState.PAUSED.value
+    resume(deadline, calendar, now)
+
+
 def extend(deadline: Deadline, days: int, calendar: WorkingCalendar, now: datetime) -> None:
     deadline.extension_days = days
     if deadline.state != ClockState.PAUSED:
@@ -202,3 +217,21 @@ def _apply(deadline: Deadline, calendar: WorkingCalendar, now: datetime) -> None
         end_of_day(calendar.workdays_before(last_day, WARNING_WORKDAYS)) - timedelta(days=1), ends_at
     )
     deadline.computed_at = now
+    _rearm(deadline, now)
+
+
+def _rearm(deadline: Deadline, now: datetime) -> None:
+    """After the end moved later (an extension, days given back after a pause, a recount), forget the sweep's marks
+    whose moment is in the future again, so the department is warned before the new end and the clock can turn
+    overdue again at it. A clock that was overdue and no longer is gets its warning again too (at the next sweep
+    when the new end is already near): the last word the department had was about the old end.
+
+    The escalation step stays: a level already raised is never lowered, and the next level comes its policy's
+    time after the new end (the sweep measures from ``ends_at``)."""
+    no_longer_overdue = deadline.overdue_at is not None and deadline.ends_at > now
+    if no_longer_overdue:
+        deadline.overdue_at = None
+    if deadline.warned_at is not None and (
+        no_longer_overdue or (deadline.warn_at is not None and deadline.warn_at > now)
+    ):
+        deadline.warned_at = None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .taxonomy import Category
 
 LEVELS = ("city", "district", "town", "external")
+LEVEL_LABELS = {"city": "市级", "district": "区县级", "town": "镇街级", "external": "外部机关"}
 
 
 class Department(db.Model):  # type: ignore[name-defined]

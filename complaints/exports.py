@@ -1,5 +1,7 @@
 """Exports of case lists and statistics (as rows; the console writes them as Excel). Personal data is masked
-unless the exporter's role may export it; every export is audited with what it contained."""
+unless the exporter's role may export it; every export is audited with what it contained, and a case list that
+carried complainants (masked or not: the enterprise name and the unmasked parts are personal data too) is also
+recorded as a read of personal data (``personal_data.read``) naming the complainants, as every other read is."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import datetime
 
 from . import audit
 from .case_views import CaseFilters, search_cases
-from .cases import STATUS_LABELS, CaseStatus
+from .cases import CHANNEL_LABELS, STATUS_LABELS, CaseStatus
 from .complainants import reveal
 from .crypto import PersonalDataCipher
 from .database import DbSession
@@ -57,18 +59,20 @@ def case_rows(
     carry identity."""
     page = search_cases(session, actor, CaseFilters(**{**filters.__dict__, "page": 1, "per_page": MAX_ROWS}), now)
     rows = []
+    complainant_ids: list[int] = []
     for row in page.items:
         complaint = row.complaint
         principal = next((p for p in complaint.parties if p.role == "principal"), None)
-        identity = (
-            reveal(cipher, principal.complainant, principal.role) if principal and actor.department_id is None else None
-        )
+        shown = principal is not None and actor.department_id is None and not complaint.is_anonymous
+        identity = reveal(cipher, principal.complainant, principal.role) if principal and shown else None
+        if identity is not None:
+            complainant_ids.append(identity.id)
         rows.append(
             [
                 complaint.reference,
                 complaint.title,
                 STATUS_LABELS[CaseStatus(complaint.status)],
-                complaint.channel,
+                CHANNEL_LABELS.get(complaint.channel, complaint.channel),
                 complaint.respondent,
                 complaint.category.name if complaint.category else "",
                 complaint.lead_department.name if complaint.lead_department else "",
@@ -92,6 +96,21 @@ def case_rows(
         },
         now=now,
     )
+    if complainant_ids:
+        audit.record(
+            session,
+            "personal_data.read",
+            actor_id=actor.id,
+            actor_name=actor.name,
+            ip_address=actor.ip_address,
+            target="case_list",
+            details={
+                "purpose": "export",
+                "masked": not personal_data,
+                "complainant_ids": sorted(set(complainant_ids)),
+            },
+            now=now,
+        )
     return rows
 
 
@@ -130,7 +149,7 @@ def statistics_sheets(
         "三率": departments,
         "按问题类型": [["问题类型", "件数"], *([k, v] for k, v in figures.by_category)],
         "按领域": [["领域", "件数"], *([k, v] for k, v in figures.by_domain)],
-        "按渠道": [["渠道", "件数"], *([k, v] for k, v in figures.by_channel)],
+        "按渠道": [["渠道", "件数"], *([CHANNEL_LABELS.get(k, k), v] for k, v in figures.by_channel)],
         "按月趋势": [["月份", "收到", "办结"], *([m, a, b] for m, a, b in figures.trend)],
     }
 

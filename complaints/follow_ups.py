@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .cases import CaseStatus, Complaint
 from .database import DbSession, UTCDateTime, db
 from .departments import Department
+from .paging import Page, page_of
 
 
 class FollowUp(db.Model):  # type: ignore[name-defined]
@@ -39,15 +40,15 @@ class FollowUpCounts:
     dissatisfied: int = 0
 
 
-def follow_up_work_list(session: DbSession) -> list[Complaint]:
-    """Closed cases not yet visited (no rating from the complainant, no call recorded), longest waiting first."""
-    return list(
-        session.scalars(
-            select(Complaint)
-            .where(Complaint.status == CaseStatus.CLOSED.value, Complaint.follow_up_outcome.is_(None))
-            .order_by(Complaint.closed_at)
-        )
+def follow_up_work_list(session: DbSession, page: int = 1, per_page: int = 20) -> Page[Complaint]:
+    """Closed cases not yet visited (no rating from the complainant, no call recorded), longest waiting first,
+    a page at a time with the count of all of them."""
+    query = (
+        select(Complaint)
+        .where(Complaint.status == CaseStatus.CLOSED.value, Complaint.follow_up_outcome.is_(None))
+        .order_by(Complaint.closed_at, Complaint.id)
     )
+    return page_of(session, query, page, per_page)
 
 
 def follow_up_counts(session: DbSession) -> list[FollowUpCounts]:

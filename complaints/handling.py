@@ -15,6 +15,7 @@ from .intake import notify_complainant
 from .legs import DepartmentLeg, Extension, LegStatus
 from .machine import CaseContext, InvalidTransition, move_case, move_leg, record_event
 from .policies import limit_for
+from .row_locks import hold
 from .workdays import PeriodUnit
 
 
@@ -29,9 +30,20 @@ def assign(
     names = "、".join(d.name for d in [lead, *assisting])
     complaint.lead_department_id = lead.id
     move_case(ctx, complaint, "assign", note=f"交办：{names}")
+    assignment = deadlines.open_clock(ctx.session, complaint.id, Clock.ASSIGNMENT)
+    if assignment is not None:
+        deadlines.stop(assignment, ctx.now)
     legs = [open_leg(ctx, complaint, lead, "lead", instructions)]
     legs += [open_leg(ctx, complaint, department, "assisting", instructions) for department in assisting]
     return legs
+
+
+def start_assignment_clock(ctx: CaseContext, complaint: Complaint) -> Deadline:
+    """The center's 交办 clock, from acceptance (or a lead department's objection) until the case is assigned: an
+    accepted case waiting for a department is never without a clock. Its default (5 working days, a center rule)
+    is a deadline policy like the others."""
+    limit = limit_for(ctx.session, Clock.ASSIGNMENT, category_id=complaint.category_id, urgency=complaint.urgency)
+    return _clock(ctx, complaint, None, Clock.ASSIGNMENT, limit.length, limit.unit, ctx.now)
 
 
 def open_leg(
@@ -66,6 +78,7 @@ def open_leg(
 
 
 def sign(ctx: CaseContext, leg: DepartmentLeg) -> None:
+    hold(ctx.session, leg, DepartmentLeg.status)
     leg.signed_at = ctx.now
     move_leg(ctx, leg, "sign", public=leg.role == "lead")
     _stop(ctx, leg, Clock.SIGN)
@@ -79,6 +92,7 @@ def object_to(ctx: CaseContext, leg: DepartmentLeg, reason: str) -> None:
     """退回: within the signing window only, with reasons; a lead objection returns the case to triage."""
     if not reason.strip():
         raise InvalidInput("提出异议须写明理由", code="objection_reason_required")
+    hold(ctx.session, leg, DepartmentLeg.status)
     window = deadlines.open_clock(ctx.session, leg.complaint_id, Clock.SIGN, leg.id)
     if window is None or ctx.now >= window.ends_at:
         raise InvalidTransition("异议期（交办之日起5个工作日）已过，不能再提出异议")
@@ -102,9 +116,11 @@ def object_to(ctx: CaseContext, leg: DepartmentLeg, reason: str) -> None:
             _stop_all(ctx, other)
     complaint.lead_department_id = None
     move_case(ctx, complaint, "lead_objected", public=False, note=reason.strip())
+    start_assignment_clock(ctx, complaint)
 
 
 def request_extension(ctx: CaseContext, leg: DepartmentLeg, *, days: int, reason: str) -> Extension:
+    hold(ctx.session, leg, DepartmentLeg.status)
     if leg.role != "lead" or leg.status != LegStatus.SIGNED:
         raise InvalidTransition("只有已签收、正在办理的主办单位可以申请延期")
     if not 1 <= days <= 30 or not reason.strip():
@@ -137,6 +153,9 @@ def request_extension(ctx: CaseContext, leg: DepartmentLeg, *, days: int, reason
 
 
 def decide_extension(ctx: CaseContext, extension: Extension, *, approve: bool, note: str | None) -> None:
+    """One decision per request: a second supervisor deciding at the same moment is refused (409), so the clock
+    is never extended on a request that ends up rejected."""
+    hold(ctx.session, extension, Extension.status)
     if extension.status != "requested":
         raise InvalidTransition("该延期申请已处理")
     extension.status = "approved" if approve else "rejected"
@@ -161,7 +180,9 @@ def decide_extension(ctx: CaseContext, extension: Extension, *, approve: bool, n
     record_event(
         ctx, complaint, "extension_granted", public=True, note=f"经批准延期{extension.days}日，理由：{extension.reason}"
     )
-    notify_complainant(ctx, complaint, "complaint.extended", days=str(extension.days))
+    notify_complainant(
+        ctx, complaint, "complaint.extended", days=str(extension.days), reason=reason_for_complainant(extension.reason)
+    )
     outbox.enqueue(
         ctx.session,
         "extension.approved",
@@ -173,10 +194,33 @@ def decide_extension(ctx: CaseContext, extension: Extension, *, approve: bool, n
     )
 
 
+EXTENSION_REASON_CATEGORIES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("检测", "检验", "鉴定", "评估", "测量", "化验"), "需检验检测或鉴定"),
+    (("请示", "上级", "批复"), "需请示上级机关"),
+    (("协调", "会商", "会同", "联合", "多部门", "跨部门", "其他部门", "协办"), "需多部门协调办理"),
+    (("调取", "取证", "证据", "视频", "录像", "档案", "材料", "资料", "记录"), "需调取核实证据材料"),
+    (("调查", "核实", "核查", "走访", "询问", "现场", "勘查", "排查"), "需进一步调查核实"),
+    (("回函", "函询", "等待", "联系"), "需等待有关方面答复"),
+)
+GENERAL_EXTENSION_REASON = "因办理工作需要"
+
+
+def reason_for_complainant(reason: str) -> str:
+    """Why the deadline was extended, as the complainant's message says it: a fixed short category read from the
+    department's reason, never the reason's own words. Those can name people or repeat the case (a message goes
+    through SMS and WeChat providers and shows on a locked screen); the full approved reason is on the case's
+    public timeline and in the 延期告知书. Each category fits WeChat's ``thing`` value (≤ 20 characters)."""
+    for keywords, category in EXTENSION_REASON_CATEGORIES:
+        if any(keyword in reason for keyword in keywords):
+            return category
+    return GENERAL_EXTENSION_REASON
+
+
 def reply(ctx: CaseContext, leg: DepartmentLeg, text: str) -> None:
     """答复. The lead's reply combines the assisting departments' input, so it waits for all of them."""
     if not text.strip():
         raise InvalidInput("答复内容不能为空", code="reply_required")
+    hold(ctx.session, leg, DepartmentLeg.status)
     complaint = leg.complaint
     if leg.role == "lead":
         pending = [
@@ -217,7 +261,9 @@ def begin_review(ctx: CaseContext, complaint: Complaint) -> None:
 
 
 def send_back(ctx: CaseContext, complaint: Complaint, reason: str) -> None:
-    """The center is not satisfied with the lead's reply: back to the lead department, its clock running again."""
+    """The center is not satisfied with the lead's reply: back to the lead department, its clock running again with
+    the time it had left when it replied. The days the reply waited on the center's review are the center's, not the
+    department's (:func:`complaints.deadlines.restart`)."""
     if not reason.strip():
         raise InvalidInput("退回须写明理由", code="reason_required")
     move_case(ctx, complaint, "send_back", public=False, note=reason.strip())
@@ -225,8 +271,7 @@ def send_back(ctx: CaseContext, complaint: Complaint, reason: str) -> None:
     move_leg(ctx, lead, "send_back", note=reason.strip())
     handling = _latest(ctx, lead, Clock.HANDLING)
     if handling is not None:
-        handling.state = deadlines.ClockState.EXTENDED.value if handling.extension_days else "running"
-        handling.stopped_at = None
+        deadlines.restart(handling, ctx.calendar, ctx.now)
     review = deadlines.open_clock(ctx.session, complaint.id, Clock.REVIEW)
     if review is not None:
         deadlines.stop(review, ctx.now)

@@ -28,6 +28,7 @@ class Limit:
 
 DEFAULT_LIMITS: dict[Clock, Limit] = {
     Clock.TRIAGE: Limit(15, PeriodUnit.CALENDAR_DAYS, "《信访工作条例》第22、23条"),
+    Clock.ASSIGNMENT: Limit(5, PeriodUnit.WORKING_DAYS, "受理后交办时限（本中心规定）"),
     Clock.SIGN: Limit(5, PeriodUnit.WORKING_DAYS, "《信访工作条例》第23条"),
     Clock.HANDLING: Limit(60, PeriodUnit.CALENDAR_DAYS, "《信访工作条例》第34条"),
     Clock.REVIEW: Limit(5, PeriodUnit.WORKING_DAYS, "中心审核时限（本中心规定）"),

@@ -3,7 +3,9 @@
 Optional for everyone, required for the three administrator roles: a session of a user who has a second factor,
 or who must have one, reaches nothing but the second-factor pages until a code is verified. Secrets are
 encrypted at rest like personal data; a code is accepted once (its time step is remembered), one step of clock
-drift either way is tolerated, and wrong codes count towards the same lockout as wrong passwords.
+drift either way is tolerated, and wrong codes count towards the same lockout as wrong passwords. A lost
+authenticator is reset by the security administrator (or, for the last one, from the command line); the account
+then enrols a new one at its next login.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 import pyotp
 
 from . import audit
+from .accounts import Actor, revoke_all_sessions
 from .crypto import PersonalDataCipher
 from .database import DbSession
 from .errors import AuthenticationFailed, InvalidInput, PermissionDenied
@@ -112,3 +115,24 @@ def _matching_step(secret: str, code: str, now: datetime, *, after: int | None) 
         if (after is None or step > after) and pyotp.utils.strings_equal(totp.at(step * 30), code):
             return step
     return None
+
+
+def reset(session: DbSession, user: StaffUser, *, actor: Actor, now: datetime) -> None:
+    """Forget the account's authenticator (a lost or replaced phone) and end its sessions: the next login asks
+    for a new one to be set up (administrators cannot go further before it is). Resetting an account without
+    one changes nothing."""
+    if user.totp_secret_encrypted is None and user.totp_pending_encrypted is None:
+        return
+    user.totp_secret_encrypted = user.totp_pending_encrypted = None
+    user.totp_last_step = None
+    revoke_all_sessions(session, user, now=now)
+    audit.record(
+        session,
+        "user.second_factor_reset",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=f"staff_user:{user.id}",
+        details={"username": user.username},
+        now=now,
+    )

@@ -3,6 +3,12 @@ category, domain and channel, the monthly trend, average handling time and what 
 
 A period is a range of China days, both ends included; cases count in the period they were submitted in,
 department figures in the period their lead leg was assigned in.
+
+回访 are counted from the follow-up rows, one per visit, never from the case's current outcome (a reopen clears
+it): each visit belongs to the lead leg that brought its round to closure (a visit's round is the lead leg's round,
+and that leg is the one done), so a dissatisfied visit stays counted against the department that handled the case
+at the time, and the redo is a new leg with a visit of its own. The overdue figure is the supervision board's
+overdue list, counted (:func:`complaints.board.overdue_clock_count`).
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
+from .board import overdue_clock_count
 from .cases import CaseStatus, Complaint
 from .database import DbSession
-from .deadlines import OPEN_STATES, Clock, Deadline
+from .deadlines import Clock, Deadline
 from .departments import Department
-from .legs import DepartmentLeg
+from .follow_ups import FollowUp
+from .legs import DepartmentLeg, LegStatus
 from .workdays import CHINA_TZ, china_day
 
 COUNTS = {
@@ -93,7 +101,7 @@ def dashboard(session: DbSession, period: Period, formulas: dict[str, tuple[str,
         by_channel=_counted(c.channel for c in cases),
         trend=_trend(cases),
         average_handling_days=sum(handled) / len(handled) if handled else None,
-        overdue_clocks=_overdue(session, now),
+        overdue_clocks=overdue_clock_count(session, now),
         departments=_departments(session, start, end, formulas),
         formulas=formula_text(formulas),
         case_ids=[c.id for c in cases],
@@ -110,29 +118,14 @@ def _trend(cases: list[Complaint]) -> list[tuple[str, int, int]]:
     return [(month, collected[month], closed[month]) for month in sorted(set(collected) | set(closed))]
 
 
-def _overdue(session: DbSession, now: datetime) -> int:
-    open_cases = select(Complaint.id).where(
-        Complaint.status.in_([s.value for s in (CaseStatus.ASSIGNED, CaseStatus.IN_HANDLING, CaseStatus.REPLIED)])
-    )
-    return len(
-        session.scalars(
-            select(Deadline.id).where(
-                Deadline.state.in_([s.value for s in OPEN_STATES]),
-                Deadline.ends_at <= now,
-                Deadline.complaint_id.in_(open_cases),
-            )
-        ).all()
-    )
-
-
 def _departments(
     session: DbSession, start: datetime, end: datetime, formulas: dict[str, tuple[str, str]]
 ) -> list[DepartmentFigures]:
+    in_period = (DepartmentLeg.role == "lead", DepartmentLeg.assigned_at >= start, DepartmentLeg.assigned_at < end)
     legs = session.execute(
-        select(DepartmentLeg, Complaint)
-        .join(Complaint, Complaint.id == DepartmentLeg.complaint_id)
-        .where(DepartmentLeg.role == "lead", DepartmentLeg.assigned_at >= start, DepartmentLeg.assigned_at < end)
+        select(DepartmentLeg, Complaint).join(Complaint, Complaint.id == DepartmentLeg.complaint_id).where(*in_period)
     ).all()
+    visits = _visits_of_lead_legs(session, in_period)
     sign_ends: dict[int | None, datetime] = {
         row.leg_id: row.ends_at
         for row in session.execute(
@@ -150,10 +143,23 @@ def _departments(
         row.counts["signed_on_time"] += leg.signed_at is not None and (due is None or leg.signed_at <= due)
         row.counts["replied"] += leg.replied_at is not None
         row.counts["closed"] += complaint.status == CaseStatus.CLOSED.value
-        row.counts["visited"] += complaint.follow_up_outcome is not None
-        row.counts["satisfied"] += complaint.follow_up_outcome == "satisfied"
+        row.counts["visited"] += leg.id in visits
+        row.counts["satisfied"] += visits.get(leg.id) == "satisfied"
     for row in figures.values():
         row.rates = {
             metric: row.counts[n] / row.counts[d] if row.counts[d] else None for metric, (n, d) in formulas.items()
         }
     return sorted(figures.values(), key=lambda r: r.department.code)
+
+
+def _visits_of_lead_legs(session: DbSession, legs: tuple[ColumnElement[bool], ...]) -> dict[int, str]:
+    """Lead leg id → the verdict of the visit of its round, for the legs that brought a round to closure."""
+    rows = session.execute(
+        select(DepartmentLeg.id, FollowUp.outcome)
+        .join(
+            FollowUp,
+            and_(FollowUp.complaint_id == DepartmentLeg.complaint_id, FollowUp.round == DepartmentLeg.round),
+        )
+        .where(*legs, DepartmentLeg.status == LegStatus.DONE.value)
+    )
+    return {row.id: row.outcome for row in rows}

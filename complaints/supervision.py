@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy import select
+from datetime import date
 
 from . import audit, deadlines, outbox
-from .access import is_center
 from .cases import SUPERVISION_LABELS, SUPERVISION_ORDER, CaseStatus, Complaint, SupervisionLevel
-from .database import DbSession
 from .deadlines import Clock
 from .departments import Department
 from .disclosures import IdentityDisclosure, is_disclosed
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput
 from .handling import lead_leg
-from .machine import FINAL_STATUSES, CaseContext, InvalidTransition, StaffActor, record_event
+from .machine import FINAL_STATUSES, CaseContext, InvalidTransition, record_event
+from .notice_lists import CLUE_TRANSFER_RECEIVERS
 from .notices import NOTICE_LABELS, Notice, NoticeKind, notice_number
 from .numbering import next_number
 from .policies import limit_for
+from .row_locks import hold
 from .workdays import china_day
 
 
 def raise_supervision(ctx: CaseContext, complaint: Complaint, level: str, note: str | None) -> None:
-    """Pressure only rises (一般 → 黄牌 → 红牌), and only on a case still open."""
+    """Pressure only rises (一般 → 黄牌 → 红牌), and only on a case still open. The lead department (its head on
+    WeCom) and the center (the supervisors' desk) are told of each raise, whether the sweep or staff made it."""
     try:
         target = SupervisionLevel(level)
     except ValueError:
@@ -37,6 +36,7 @@ def raise_supervision(ctx: CaseContext, complaint: Complaint, level: str, note: 
     record_event(
         ctx, complaint, "supervision_raised", note=f"{SUPERVISION_LABELS[target]}" + (f"：{note}" if note else "")
     )
+    payload = {"reference": complaint.reference, "level": target.value}
     if complaint.lead_department_id is not None:
         outbox.enqueue(
             ctx.session,
@@ -45,17 +45,23 @@ def raise_supervision(ctx: CaseContext, complaint: Complaint, level: str, note: 
             now=ctx.now,
             complaint_id=complaint.id,
             department_id=complaint.lead_department_id,
-            payload={"reference": complaint.reference, "level": target.value},
+            payload=payload,
         )
+    outbox.enqueue(ctx.session, "case.supervised", "center", now=ctx.now, complaint_id=complaint.id, payload=payload)
 
 
 def reveal_identity(ctx: CaseContext, complaint: Complaint, department: Department, reason: str) -> IdentityDisclosure:
+    """披露: only to a department handling the case now (an active leg, not one that objected or was cancelled),
+    and never to the unit complained about, even when it handles the case: that is whom the complainant is
+    protected from."""
     if complaint.is_anonymous:
         raise InvalidTransition("匿名案件没有可披露的身份信息")
     if not reason.strip():
         raise InvalidInput("披露身份须写明理由", code="reason_required")
-    if not any(leg.department_id == department.id for leg in complaint.legs):
-        raise InvalidInput("只能向承办本案的单位披露", code="department_not_on_case")
+    if department.id == complaint.respondent_department_id:
+        raise InvalidInput("不能向被投诉单位披露诉求人身份", code="department_is_respondent")
+    if not any(leg.department_id == department.id and leg.active for leg in complaint.legs):
+        raise InvalidInput("只能向正在承办本案的单位披露", code="department_not_on_case")
     if is_disclosed(ctx.session, complaint.id, department.id):
         raise InvalidTransition("已向该单位披露过诉求人身份")
     disclosure = IdentityDisclosure(
@@ -91,11 +97,14 @@ def issue_notice(
     rectify_by: date | None = None,
 ) -> Notice:
     """Number it per kind and year, start its reply clock, tell the department; ``rectify_by`` is the date by
-    which the department must have put things right (整改期限), tracked beside the reply."""
+    which the department must have put things right (整改期限), tracked beside the reply. A 线索移交单 goes only to
+    an external body (the discipline commission): it carries the case's facts and timeline to whoever receives it."""
     try:
         notice_kind = NoticeKind(kind)
     except ValueError:
         raise InvalidInput("通知单类型不正确", code="invalid_notice_kind") from None
+    if notice_kind == NoticeKind.CLUE_TRANSFER and department.level != CLUE_TRANSFER_RECEIVERS:
+        raise InvalidInput("线索移交单只能发往纪检监察机关等外部机关", code="clue_transfer_not_external")
     if not subject.strip() or not body.strip():
         raise InvalidInput("请填写通知单事由和正文", code="missing_fields")
     if rectify_by is not None and rectify_by < china_day(ctx.now):
@@ -150,6 +159,8 @@ def issue_notice(
 
 
 def reply_to_notice(ctx: CaseContext, notice: Notice, text: str) -> None:
+    """The department's written reply, once: a second reply sent at the same moment is refused (409)."""
+    hold(ctx.session, notice, Notice.status)
     if notice.status != "issued":
         raise InvalidTransition("该通知单已回复")
     if not text.strip():
@@ -168,6 +179,9 @@ def reply_to_notice(ctx: CaseContext, notice: Notice, text: str) -> None:
 def pause_handling(ctx: CaseContext, complaint: Complaint, reason: str) -> None:
     """Stop the lead department's clock while the case waits on something outside its control."""
     clock = _lead_handling_clock(ctx, complaint)
+    hold(ctx.session, clock, deadlines.Deadline.state)
+    if not clock.is_open:
+        raise InvalidTransition("没有进行中的办理时限")
     if clock.state == deadlines.ClockState.PAUSED:
         raise InvalidTransition("办理时限已暂停")
     deadlines.pause(clock, ctx.now)
@@ -176,6 +190,7 @@ def pause_handling(ctx: CaseContext, complaint: Complaint, reason: str) -> None:
 
 def resume_handling(ctx: CaseContext, complaint: Complaint) -> None:
     clock = _lead_handling_clock(ctx, complaint)
+    hold(ctx.session, clock, deadlines.Deadline.state)
     if clock.state != deadlines.ClockState.PAUSED:
         raise InvalidTransition("办理时限未暂停")
     deadlines.resume(clock, ctx.calendar, ctx.now)
@@ -189,52 +204,3 @@ def _lead_handling_clock(ctx: CaseContext, complaint: Complaint) -> deadlines.De
     if clock is None:
         raise InvalidTransition("没有进行中的办理时限")
     return clock
-
-
-CLUE_TRANSFER_READERS = frozenset({"supervisor"})
-
-
-def visible_notices(session: DbSession, actor: StaffActor) -> list[Notice]:
-    """Center staff see every notice (clue transfers only the supervisor); a department sees those addressed to it."""
-    query = select(Notice).order_by(Notice.id.desc())
-    if not is_center(actor):
-        query = query.where(Notice.department_id == actor.department_id)
-    elif actor.role not in CLUE_TRANSFER_READERS:
-        query = query.where(Notice.kind != NoticeKind.CLUE_TRANSFER.value)
-    return list(session.scalars(query))
-
-
-def read_notice(session: DbSession, actor: StaffActor, notice_id: int, now: datetime) -> Notice:
-    """A notice the actor may open; opening a 线索移交单 is recorded (who saw the clue, when)."""
-    notice = session.get(Notice, notice_id)
-    if notice is None or notice not in visible_notices(session, actor):
-        raise NotFound("通知单不存在或无权查看", code="notice_not_found")
-    if notice.kind == NoticeKind.CLUE_TRANSFER.value:
-        audit.record(
-            session,
-            "notice.clue_transfer_read",
-            actor_id=actor.id,
-            actor_name=actor.name,
-            ip_address=actor.ip_address,
-            target=f"notice:{notice.id}",
-            details={"number": notice.number},
-            now=now,
-        )
-    return notice
-
-
-def own_notice(session: DbSession, actor: StaffActor, notice_id: int) -> Notice:
-    notice = session.get(Notice, notice_id)
-    if notice is None or notice.department_id != actor.department_id:
-        raise NotFound("通知单不存在或不是发给本单位的", code="notice_not_found")
-    return notice
-
-
-def notice_reply_due(session: DbSession) -> dict[int, date]:
-    """Each notice's reply deadline (the last day), to show beside the rectification deadline."""
-    rows = session.execute(
-        select(Notice.id, deadlines.Deadline.last_day).join(
-            deadlines.Deadline, deadlines.Deadline.id == Notice.reply_deadline_id
-        )
-    )
-    return {row.id: row.last_day for row in rows}

@@ -5,6 +5,11 @@ Set-based and idempotent: each step is one conditional UPDATE ... RETURNING on t
 and even when two sweeps overlap. Escalation of a department's handling clock, by policy:
 overdue → 一般督办; overdue for ``yellow_after`` → 黄牌; for ``red_after`` → 红牌 and a 问题督办单 to the lead
 department. The sweep never lowers a level staff raised by hand.
+
+Who is told: a department's own clocks (signing, handling) warn that department; a notice's reply clock warns the
+department the notice was sent to, with or without a case; the center's clocks (triage, review, 复查) concern the
+center. Overdue goes to the department (its head on WeCom) and to the center; each escalation likewise (see
+:func:`raise_supervision`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Row, and_, update
+from sqlalchemy import Row, and_, select, update
 
 from . import outbox
 from .cases import SUPERVISION_ORDER, CaseStatus, Complaint, SupervisionLevel
@@ -20,10 +25,13 @@ from .deadlines import CLOCK_LABELS, Clock, ClockState, Deadline
 from .departments import Department
 from .legs import DepartmentLeg
 from .machine import CaseContext
+from .notices import Notice
 from .supervision import issue_notice, raise_supervision
 
 OPEN = (ClockState.RUNNING.value, ClockState.EXTENDED.value)
 STEPS = {1: SupervisionLevel.NORMAL, 2: SupervisionLevel.YELLOW, 3: SupervisionLevel.RED}
+NOTICE_REPLY_WARNING = "notice.reply_warning"
+NOTICE_REPLY_OVERDUE = "notice.reply_overdue"
 
 
 @dataclass(frozen=True)
@@ -42,14 +50,14 @@ class SweepReport:
 def sweep(ctx: CaseContext, policy: EscalationPolicy) -> SweepReport:
     report = SweepReport()
     now = ctx.now
-    for row in _mark(
+    warned = _mark(
         ctx, Deadline.warned_at.is_(None) & (Deadline.warn_at <= now) & (Deadline.ends_at > now), warned_at=now
-    ):
-        report.warned.append(row.id)
-        _notify(ctx, row, "deadline.warning")
-    for row in _mark(ctx, Deadline.overdue_at.is_(None) & (Deadline.ends_at <= now), overdue_at=now):
-        report.overdue.append(row.id)
-        _notify(ctx, row, "deadline.overdue")
+    )
+    _tell(ctx, warned, overdue=False)
+    report.warned.extend(row.id for row in warned)
+    overdue = _mark(ctx, Deadline.overdue_at.is_(None) & (Deadline.ends_at <= now), overdue_at=now)
+    _tell(ctx, overdue, overdue=True)
+    report.overdue.extend(row.id for row in overdue)
     thresholds = {1: timedelta(0), 2: policy.yellow_after, 3: policy.red_after}
     for step, after in thresholds.items():
         rows = _mark(
@@ -66,9 +74,10 @@ def sweep(ctx: CaseContext, policy: EscalationPolicy) -> SweepReport:
 
 
 def _mark(ctx: CaseContext, condition: object, **values: object) -> list[Row]:  # type: ignore[type-arg]
+    """Every open clock, with a case or without one (a notice issued outside any case has only its reply clock)."""
     statement = (
         update(Deadline)
-        .where(Deadline.state.in_(OPEN), Deadline.complaint_id.is_not(None), condition)  # type: ignore[arg-type]
+        .where(Deadline.state.in_(OPEN), condition)  # type: ignore[arg-type]
         .values(**values)
         .returning(Deadline.id, Deadline.complaint_id, Deadline.leg_id, Deadline.clock)
         .execution_options(synchronize_session=False)
@@ -76,8 +85,53 @@ def _mark(ctx: CaseContext, condition: object, **values: object) -> list[Row]:  
     return list(ctx.session.execute(statement).all())
 
 
-def _notify(ctx: CaseContext, row: Row, event: str) -> None:  # type: ignore[type-arg]
-    complaint = ctx.session.get(Complaint, row.complaint_id)
+def _tell(ctx: CaseContext, rows: list[Row], *, overdue: bool) -> None:  # type: ignore[type-arg]
+    notice_clocks = [row.id for row in rows if row.clock == Clock.NOTICE_REPLY.value]
+    notices = _notices_replying_on(ctx, notice_clocks) if notice_clocks else {}
+    for row in rows:
+        if row.clock == Clock.NOTICE_REPLY.value:
+            notice = notices.get(row.id)
+            if notice is not None:
+                _notify_notice(ctx, row, notice, overdue=overdue)
+        else:
+            _notify_case(ctx, row, "deadline.overdue" if overdue else "deadline.warning")
+
+
+def _notices_replying_on(ctx: CaseContext, clock_ids: list[int]) -> dict[int, Notice]:
+    rows = ctx.session.execute(
+        select(Deadline.id, Notice)
+        .join(Notice, Notice.reply_deadline_id == Deadline.id)
+        .where(Deadline.id.in_(clock_ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def _notify_notice(ctx: CaseContext, row: Row, notice: Notice, *, overdue: bool) -> None:  # type: ignore[type-arg]
+    """A notice's reply clock concerns the department it was sent to: warned before, told when overdue; the center
+    is told of overdue too. With or without a case (the case's reference goes along when there is one)."""
+    complaint = ctx.session.get(Complaint, notice.complaint_id) if notice.complaint_id else None
+    payload = {"number": notice.number, "clock": row.clock, "clock_label": CLOCK_LABELS[Clock.NOTICE_REPLY]}
+    if complaint is not None:
+        payload["reference"] = complaint.reference
+    event = NOTICE_REPLY_OVERDUE if overdue else NOTICE_REPLY_WARNING
+    complaint_id = complaint.id if complaint else None
+    outbox.enqueue(
+        ctx.session,
+        event,
+        "department",
+        now=ctx.now,
+        complaint_id=complaint_id,
+        department_id=notice.department_id,
+        payload=payload,
+    )
+    if overdue:
+        outbox.enqueue(ctx.session, event, "center", now=ctx.now, complaint_id=complaint_id, payload=payload)
+
+
+def _notify_case(ctx: CaseContext, row: Row, event: str) -> None:  # type: ignore[type-arg]
+    """A department's clock (signing, handling) warns that department and, overdue, the center too; the center's
+    own clocks (triage, review, 复查) concern the center."""
+    complaint = ctx.session.get(Complaint, row.complaint_id) if row.complaint_id else None
     if complaint is None:
         return
     leg = ctx.session.get(DepartmentLeg, row.leg_id) if row.leg_id else None

@@ -6,14 +6,17 @@ from . import deadlines
 from .cases import CaseStatus, Complaint
 from .deadlines import Clock
 from .errors import InvalidInput
+from .handling import start_assignment_clock
 from .intake import new_query_code, notify_complainant, notify_hotline, query_code_digest
 from .machine import FINAL_STATUSES, CaseContext, InvalidTransition, move_case, record_event
 
 
 def accept(ctx: CaseContext, complaint: Complaint, note: str | None = None) -> None:
+    """受理: the triage clock stops and the center's 交办 clock starts, running until a department is assigned."""
     move_case(ctx, complaint, "accept", note=note)
     complaint.accepted_at = ctx.now
     _stop_triage_clock(ctx, complaint)
+    start_assignment_clock(ctx, complaint)
     notify_complainant(ctx, complaint, "complaint.accepted")
 
 

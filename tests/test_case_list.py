@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 
+from complaints.board import supervision_board
 from complaints.cases import CaseStatus
+from complaints.database import db, utcnow
+from complaints.statistics import DEFAULT_FORMULAS, Period, dashboard
+from complaints.workdays import china_day
 
 from .desk import Desk
 
@@ -57,6 +62,34 @@ def test_filters_search_sort_and_pages(app: Flask, desk: Desk) -> None:
     }
     bad = desk.get("triage", "/api/v1/complaints?status=nonsense")
     assert bad.status_code == 400 and bad.get_json()["code"] == "validation_error"
+
+
+def test_seeded_desks_and_board_blame_the_department_whose_clock_ran_out(app: Flask, desk: Desk) -> None:
+    """The demo's overdue case has an assisting 市生态环境局 that never signed, and two cases wait on the center's
+    review: the lead 市场监管局 is not blamed for either, and the dashboard counts what the board lists."""
+    seed_cases(app)
+    samr = desk.get("samr.handler", "/api/v1/complaints?per_page=100").get_json()["items"]
+    waiting_on_center = [item for item in samr if item["status"] in ("replied", "under_review")]
+    assert len(waiting_on_center) == 2
+    assert all(not item["overdue"] and item["next_due_at"] is None for item in waiting_on_center)
+    staff = {item["id"]: item for item in desk.get("supervisor", "/api/v1/complaints?per_page=100").get_json()["items"]}
+    assert all(staff[item["id"]]["next_due_at"] for item in waiting_on_center)  # the center's review clock
+    eco = desk.get("eco.handler", "/api/v1/complaints?overdue=true").get_json()["items"]
+    assert [item["title"] for item in eco] == ["查封设备超过法定期限未解封"]
+
+    now = utcnow()
+    with app.app_context():
+        board = supervision_board(db.session, now, now + timedelta(days=3))
+        overdue_by = {row.department.code: row.overdue for row in board.departments}
+        assert overdue_by["city-eco"] == 2  # its signing and handling clocks on the overdue case
+        pressing = board.overdue + board.due_soon
+        assert all(item.department is None for item in pressing if item.clock == "review")  # the center's own
+        assert sum(overdue_by.values()) + board.center.overdue == len(board.overdue)
+        today = china_day(now)
+        figures = dashboard(db.session, Period(today - timedelta(days=400), today), DEFAULT_FORMULAS, now)
+        assert figures.overdue_clocks == len(board.overdue)
+        samr_figures = next(row for row in figures.departments if row.department.code == "city-samr")
+        assert (samr_figures.counts["visited"], samr_figures.counts["satisfied"]) == (2, 1)  # one visit reopened
 
 
 def test_reference_data_and_policies(desk: Desk) -> None:

@@ -36,7 +36,7 @@ def test_departments_see_only_their_cases_and_no_identity_unless_revealed(app: F
     assert redacted["identity_redacted"] is True and redacted["complainants"] == []
     for secret in ("13912345678", "刘建国", "示例食品有限公司", "91350100M000100Y43"):
         assert secret not in text
-    assert desk.get("samr.handler", "/api/v1/complainants?phone=13912345678").status_code == 403
+    assert desk.post("samr.handler", "/api/v1/complainants/search", {"phone": "13912345678"}).status_code == 403
 
     center_view = desk.detail("triage", case["id"])
     assert center_view["complainants"][0]["phone"] == "13912345678"
@@ -88,7 +88,7 @@ def test_personal_data_is_encrypted_at_rest_and_found_by_phone(app: Flask, desk:
         stored = " ".join(str(value) for value in (row.name_encrypted, row.phone_encrypted, row.phone_hash))
     assert "13912345678" not in stored and "刘建国" not in stored
     assert row.enterprise_name == "示例食品有限公司"  # stays searchable in clear
-    found = desk.get("clerk", "/api/v1/complainants?phone=%2B86%20139-1234-5678").get_json()
+    found = desk.post("clerk", "/api/v1/complainants/search", {"phone": "+86 139-1234-5678"}).get_json()
     assert found[0]["references"] == [case["reference"]]
     assert found[0]["complainant"]["name"] == "刘建国"
     log = desk.get("auditor", "/api/v1/audit-events?action=personal_data.read").get_json()
@@ -162,3 +162,77 @@ def test_query_code_is_stored_only_as_hash_and_reissue_voids_it(app: Flask, desk
         cipher = personal_data_cipher()
         assert stored == query_code_digest(cipher, second)
         assert stored != query_code_digest(cipher, first) and first not in stored
+
+
+def test_identity_is_never_revealed_to_the_unit_complained_about_or_a_department_no_longer_on_the_case(
+    desk: Desk,
+) -> None:
+    against_samr = desk.register(respondent_department_code="city-samr")["case"]
+    url = f"/api/v1/complaints/{against_samr['id']}"
+    desk.ok("triage", f"{url}/accept")
+    desk.ok("triage", f"{url}/assign", {"lead_department": "city-samr", "assisting_departments": ["city-eco"]})
+    to_respondent = desk.post("supervisor", f"{url}/disclosures", {"department": "city-samr", "reason": "核实"})
+    assert to_respondent.status_code == 400 and to_respondent.get_json()["code"] == "department_is_respondent"
+    assert desk.detail("samr.handler", against_samr["id"])["identity_redacted"] is True
+
+    case = assigned_case(desk)
+    url = f"/api/v1/complaints/{case['id']}"
+    lead = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
+    desk.ok("samr.head", f"{url}/legs/{lead}/objection", {"reason": "非本单位职责"})
+    objected = desk.post("supervisor", f"{url}/disclosures", {"department": "city-samr", "reason": "核实"})
+    assert objected.status_code == 400 and objected.get_json()["code"] == "department_not_on_case"
+    never_on_case = desk.post("supervisor", f"{url}/disclosures", {"department": "city-eco", "reason": "核实"})
+    assert never_on_case.status_code == 400 and never_on_case.get_json()["code"] == "department_not_on_case"
+    desk.ok("triage", f"{url}/assign", {"lead_department": "city-eco"})
+    desk.ok("supervisor", f"{url}/disclosures", {"department": "city-eco", "reason": "诉求人同意，需当面核实"})
+    assert desk.detail("eco.handler", case["id"])["complainants"][0]["phone"] == "13912345678"
+
+
+def test_a_phone_typed_with_full_width_digits_is_stored_in_ascii_and_found_by_its_ascii_form(
+    app: Flask, desk: Desk
+) -> None:
+    from api.settings import personal_data_cipher
+
+    person = {
+        "kind": "individual",
+        "name": "王五",
+        "phone": "１３９１２３４５６７８",
+        "id_number": "１１０１０５１９４９１２３１００２ｘ",
+    }
+    case = desk.register(persons=[person])["case"]
+    with app.app_context():
+        row = db.session.scalars(select(Complainant)).one()
+        cipher = personal_data_cipher()
+        assert row.phone_encrypted is not None and row.id_number_encrypted is not None
+        assert cipher.decrypt(row.phone_encrypted) == "13912345678"
+        assert cipher.decrypt(row.id_number_encrypted) == "11010519491231002X"
+    for typed in ("13912345678", "139１2345678", "＋８６ １３９－１２３４－５６７８"):
+        found = desk.post("clerk", "/api/v1/complainants/search", {"phone": typed}).get_json()
+        assert [f["references"] for f in found] == [[case["reference"]]]
+    for other_digits in ("139١2345678", "13९12345678"):  # Arabic-Indic and Devanagari digits are refused
+        refused = desk.post("clerk", "/api/v1/complainants/search", {"phone": other_digits})
+        assert refused.status_code == 400 and refused.get_json()["code"] == "invalid_phone"
+
+
+def test_the_phone_lookup_takes_the_number_in_the_body_never_in_the_url(app: Flask, desk: Desk) -> None:
+    from .console_client import ConsoleUser
+
+    case = desk.register()["case"]
+    assert desk.get("clerk", "/api/v1/complainants/search").status_code == 405
+    assert desk.get("clerk", "/api/v1/complainants?phone=13912345678").status_code == 404
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    form = user.get("/console/search").get_data(as_text=True)
+    assert 'method="post" action="/console/search/phone"' in form
+    without_token = user.client.post("/console/search/phone", data={"phone": "13912345678"})
+    assert without_token.status_code == 400
+    found = user.post("/console/search/phone", {"phone": "139-1234-5678"})
+    assert found.status_code == 200 and found.headers["Cache-Control"] == "no-store"
+    assert case["reference"] in found.get_data(as_text=True)
+    nobody = user.post("/console/search/phone", {"phone": "13800000000"}).get_data(as_text=True)
+    assert "没有找到使用该电话的诉求人" in nobody
+    bad = user.post("/console/search/phone", {"phone": "12345"})
+    assert bad.status_code == 400 and "电话号码格式不正确" in bad.get_data(as_text=True)
+    department = ConsoleUser(app)
+    department.log_in("samr.handler")
+    assert department.post("/console/search/phone", {"phone": "13912345678"}).status_code == 403

@@ -498,3 +498,12 @@ def test_a_work_order_due_within_days_is_urgent_from_its_own_due_date(triage_des
     run_job(app)
     assert "deadline_close" in {s["code"] for s in suggestion(triage_desk, due_soon["id"])["signals"]}
     assert "deadline_close" not in {s["code"] for s in suggestion(triage_desk, no_due["id"])["signals"]}
+
+
+def test_an_accepted_case_waits_in_the_queue_for_assignment(triage_desk: Desk, app: Flask) -> None:
+    waiting = triage_desk.register(**PROCEDURE)["case"]
+    accepted = triage_desk.register(**PROCEDURE)["case"]
+    triage_desk.ok("triage", f"/api/v1/complaints/{accepted['id']}/accept")
+    queue = {item["id"]: item for item in triage_desk.get("triage", "/api/v1/triage/queue").get_json()}
+    assert (queue[waiting["id"]]["status"], queue[accepted["id"]]["status"]) == ("submitted", "accepted")
+    assert queue[accepted["id"]]["objection"] is None

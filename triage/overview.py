@@ -12,6 +12,7 @@ from complaints.cases import CaseStatus, Complaint
 from complaints.database import DbSession
 from complaints.departments import Department
 from complaints.errors import InvalidInput, NotFound
+from complaints.legs import DepartmentLeg, LegStatus
 from complaints.machine import StaffActor
 from complaints.taxonomy import Category, Domain
 
@@ -58,15 +59,21 @@ def describe(session: DbSession, suggestion: TriageSuggestion) -> dict[str, Any]
     }
 
 
+WAITING = (CaseStatus.SUBMITTED.value, CaseStatus.ACCEPTED.value)
+
+
 def queue(session: DbSession, limit: int = 200) -> list[dict[str, Any]]:
-    """Cases waiting in triage, oldest first, each with its suggestion (None while it is being computed)."""
+    """Cases waiting in triage, oldest first, each with its suggestion (None while it is being computed): those
+    still to accept (``submitted``), and those accepted but not assigned (``accepted``: after 仅受理, or after
+    the lead department objected, whose objection is given so the next choice can take it into account)."""
     rows = session.execute(
         select(Complaint, TriageSuggestion)
         .outerjoin(TriageSuggestion, TriageSuggestion.complaint_id == Complaint.id)
-        .where(Complaint.status == CaseStatus.SUBMITTED.value)
-        .order_by(Complaint.submitted_at)
+        .where(Complaint.status.in_(WAITING))
+        .order_by(Complaint.submitted_at, Complaint.id)
         .limit(limit)
     ).all()
+    objections = _lead_objections(session, [c.id for c, _ in rows if c.status == CaseStatus.ACCEPTED.value])
     return [
         {
             "id": complaint.id,
@@ -75,10 +82,29 @@ def queue(session: DbSession, limit: int = 200) -> list[dict[str, Any]]:
             "respondent": complaint.respondent,
             "channel": complaint.channel,
             "submitted_at": complaint.submitted_at,
+            "status": complaint.status,
+            "objection": objections.get(complaint.id),
             "suggestion": describe(session, suggestion) if suggestion else None,
         }
         for complaint, suggestion in rows
     ]
+
+
+def _lead_objections(session: DbSession, complaint_ids: list[int]) -> dict[int, dict[str, str]]:
+    """The latest lead objection of each case (the department and its reasons)."""
+    if not complaint_ids:
+        return {}
+    legs = session.execute(
+        select(DepartmentLeg.complaint_id, Department.name, DepartmentLeg.objection_reason)
+        .join(Department, Department.id == DepartmentLeg.department_id)
+        .where(
+            DepartmentLeg.complaint_id.in_(complaint_ids),
+            DepartmentLeg.role == "lead",
+            DepartmentLeg.status == LegStatus.OBJECTED.value,
+        )
+        .order_by(DepartmentLeg.id)
+    ).all()
+    return {complaint_id: {"department": name, "reason": reason or ""} for complaint_id, name, reason in legs}
 
 
 def open_alerts(session: DbSession) -> list[RiskAlert]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from complaints import supervision
+from complaints import notice_lists, supervision
 from complaints.database import db
 from complaints.permissions import Action
 
@@ -23,7 +23,7 @@ blp = Blueprint(
 @blp.response(200, NoticeSchema(many=True))
 @requires(Action.VIEW_NOTICES)
 def list_notices() -> Any:
-    return supervision.visible_notices(db.session, staff_actor())
+    return notice_lists.visible_notices(db.session, staff_actor())
 
 
 @blp.route("/<int:notice_id>/reply", methods=["POST"])
@@ -32,6 +32,6 @@ def list_notices() -> Any:
 @requires(Action.REPLY_NOTICE)
 def reply(args: dict[str, Any], notice_id: int) -> Any:
     ctx = case_context()
-    notice = supervision.own_notice(ctx.session, ctx.actor, notice_id)
+    notice = notice_lists.addressed_notice(ctx.session, ctx.actor, notice_id)
     supervision.reply_to_notice(ctx, notice, args["reply"])
     return notice
