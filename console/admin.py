@@ -7,13 +7,14 @@ from flask import Response, flash, render_template, request
 from api.auth import current_actor
 from api.case_context import staff_actor
 from complaints import calendar_schedule
+from complaints.calendar_schedule import CalendarStatus
 from complaints.database import db, utcnow
 from complaints.departments import list_departments
 from complaints.permissions import Action
 from complaints.taxonomy import list_categories, list_domains, set_auto_route_threshold
 from triage import routing
 
-from .blueprint import back, bp, page, parse
+from .blueprint import back, bp, page, parse, refusals_shown_on
 from .forms import RoutingRuleForm, ThresholdForm, YearScheduleForm
 
 
@@ -21,7 +22,7 @@ from .forms import RoutingRuleForm, ThresholdForm, YearScheduleForm
 @page(Action.EDIT_CALENDAR)
 def calendar() -> str | Response:
     if request.method == "POST":
-        form = parse(YearScheduleForm())
+        form = parse(YearScheduleForm(), form_page=_calendar_page)
         holidays, workdays = calendar_schedule.parse_schedule_text(form["year"], form["schedule"])
         firmed = calendar_schedule.enter_year_schedule(
             db.session, year=form["year"], holidays=holidays, workdays=workdays, actor=current_actor(), now=utcnow()
@@ -32,13 +33,27 @@ def calendar() -> str | Response:
             "info",
         )
         return back("console.calendar")
-    status = calendar_schedule.calendar_status(db.session, now=utcnow())
-    return render_template("console/admin_calendar.html", status=status)
+    return _calendar_page()
+
+
+def _calendar_page() -> str:
+    return render_template("console/admin_calendar.html", status=current_calendar_status())
+
+
+@bp.app_template_global("calendar_status")
+def current_calendar_status() -> CalendarStatus:
+    """Whether this and next year's holidays are entered and how many deadlines are provisional (shown on the
+    administrators' home page and on the calendar page)."""
+    return calendar_schedule.calendar_status(db.session, now=utcnow())
 
 
 @bp.route("/admin/routing")
 @page(Action.MANAGE_ROUTING)
 def routing_rules() -> str:
+    return _routing_page()
+
+
+def _routing_page() -> str:
     return render_template(
         "console/admin_routing.html",
         rules=routing.list_rules(db.session),
@@ -51,7 +66,7 @@ def routing_rules() -> str:
 @bp.route("/admin/routing", methods=["POST"])
 @page(Action.MANAGE_ROUTING)
 def add_routing_rule() -> Response:
-    form = parse(RoutingRuleForm())
+    form = parse(RoutingRuleForm(), form_page=_routing_page)
     rule = routing.add_rule(
         db.session,
         staff_actor(),
@@ -72,6 +87,7 @@ def add_routing_rule() -> Response:
 @bp.route("/admin/routing/<int:rule_id>/delete", methods=["POST"])
 @page(Action.MANAGE_ROUTING)
 def delete_routing_rule(rule_id: int) -> Response:
+    refusals_shown_on(_routing_page)
     routing.delete_rule(db.session, staff_actor(), rule_id, utcnow())
     flash(f"已删除分办规则 #{rule_id}", "info")
     return back("console.routing_rules")
@@ -80,7 +96,7 @@ def delete_routing_rule(rule_id: int) -> Response:
 @bp.route("/admin/categories/<code>/threshold", methods=["POST"])
 @page(Action.MANAGE_ROUTING)
 def category_threshold(code: str) -> Response:
-    form = parse(ThresholdForm())
+    form = parse(ThresholdForm(), form_page=_routing_page)
     actor = staff_actor()
     percent = form["threshold_percent"]
     category = set_auto_route_threshold(

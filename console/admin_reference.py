@@ -9,7 +9,7 @@ from api.case_context import staff_actor
 from complaints import policies
 from complaints.database import db, utcnow
 from complaints.deadlines import CLOCK_LABELS, Clock
-from complaints.departments import LEVELS, add_department, list_departments
+from complaints.departments import LEVEL_LABELS, add_department, list_departments
 from complaints.permissions import Action
 from complaints.taxonomy import Category, Domain, add_entry, category_by_code, list_categories, list_domains
 from complaints.workdays import PeriodUnit
@@ -21,12 +21,16 @@ from .forms import DepartmentForm, PolicyForm, TaxonomyForm
 @bp.route("/admin/reference")
 @page(Action.MANAGE_TAXONOMY)
 def reference_data() -> str:
+    return _reference_page()
+
+
+def _reference_page() -> str:
     return render_template(
         "console/admin_reference.html",
         categories=list_categories(db.session),
         domains=list_domains(db.session),
         departments=list_departments(db.session),
-        levels=LEVELS,
+        levels=LEVEL_LABELS,
     )
 
 
@@ -35,7 +39,7 @@ def reference_data() -> str:
 def add_reference(kind: str) -> Response:
     actor = staff_actor()
     if kind == "department":
-        form = parse(DepartmentForm())
+        form = parse(DepartmentForm(), form_page=_reference_page)
         add_department(
             db.session,
             code=form["code"],
@@ -48,7 +52,7 @@ def add_reference(kind: str) -> Response:
             now=utcnow(),
         )
     else:
-        form = parse(TaxonomyForm())
+        form = parse(TaxonomyForm(), form_page=_reference_page)
         models: dict[str, type[Category] | type[Domain]] = {"category": Category, "domain": Domain}
         model = models.get(kind)
         if model is None:
@@ -71,7 +75,7 @@ def add_reference(kind: str) -> Response:
 @page(Action.MANAGE_POLICIES)
 def deadline_policies() -> str | Response:
     if request.method == "POST":
-        form = parse(PolicyForm())
+        form = parse(PolicyForm(), form_page=_policies_page)
         policies.set_policy(
             db.session,
             clock=Clock(form["clock"]),
@@ -84,6 +88,10 @@ def deadline_policies() -> str | Response:
         )
         flash("期限策略已保存，此后开始的期限按新策略计算", "info")
         return back("console.deadline_policies")
+    return _policies_page()
+
+
+def _policies_page() -> str:
     return render_template(
         "console/admin_policies.html",
         policies=policies.list_policies(db.session),

@@ -16,15 +16,17 @@ from api.auth import current_user, record_denial
 from api.errors import status_of
 from api.settings import config, login_policy
 from complaints import second_factor
-from complaints.cases import STATUS_LABELS, SUPERVISION_LABELS, CaseStatus, SupervisionLevel
+from complaints.cases import CHANNEL_LABELS, STATUS_LABELS, SUPERVISION_LABELS, CaseStatus, SupervisionLevel
 from complaints.database import db, utcnow
 from complaints.deadlines import CLOCK_LABELS, Clock
-from complaints.errors import AuthenticationFailed, DomainError
+from complaints.errors import AuthenticationFailed, DomainError, InvalidInput
 from complaints.legs import LegStatus
 from complaints.machine import LEG_LABELS
 from complaints.permissions import Action, is_allowed
 from complaints.sessions import authenticate
 from complaints.workdays import CHINA_TZ
+
+from .form_errors import NO_FORM, NOT_KEPT, FormState, field_errors
 
 bp = Blueprint(
     "console",
@@ -52,21 +54,51 @@ def page(action: Action | None) -> Callable[[View], View]:
     return mark
 
 
-def parse(schema: Schema) -> dict[str, Any]:
-    """The submitted form, validated (an empty field counts as not given); a bad form is a 400 page listing what
-    is wrong."""
+def parse(schema: Schema, *, form_page: Callable[[], str] | None = None) -> dict[str, Any]:
+    """The submitted form, validated (an empty field counts as not given).
+
+    A refused form is answered with ``form_page`` when the view gives one: the page the form is on, rendered again
+    with each error (in Chinese) beside its field and what was typed kept; else with an error page listing what is
+    wrong. ``form_page`` also shows a refusal by the domain function the view calls next (a taken username, a
+    schedule line that names no date), so the person corrects the form instead of retyping it."""
+    refusals_shown_on(form_page)
     try:
         submitted = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""}
         loaded: dict[str, Any] = schema.load(submitted)
     except ValidationError as error:
-        raise FormInvalid(error.messages) from None
+        raise FormInvalid(field_errors(schema, error.messages)) from None
     return loaded
 
 
+def refusals_shown_on(form_page: Callable[[], str] | None) -> None:
+    """Show a refusal of this request (a form error or a domain rule's 4xx) on ``form_page`` rather than on the
+    error page; for actions that submit no fields, which :func:`parse` does not see."""
+    g.form_page = form_page
+
+
 class FormInvalid(Exception):
-    def __init__(self, messages: Any) -> None:
+    def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("form invalid")
-        self.messages = messages
+        self.errors = errors
+
+
+def page_number() -> int:
+    """``?page=`` of a paged list (1 when absent)."""
+    return _positive_argument("page", 1, 100_000, "页码须为正整数", "invalid_page")
+
+
+def page_size(default: int) -> int:
+    """``?per_page=`` of a paged list, 5 to 100 rows (``default`` when absent)."""
+    return _positive_argument("per_page", default, 100, "每页条数须在5至100之间", "invalid_page_size", smallest=5)
+
+
+def _positive_argument(name: str, default: int, largest: int, message: str, code: str, smallest: int = 1) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not smallest <= int(raw) <= largest:
+        raise InvalidInput(message, code=code)
+    return int(raw)
 
 
 def back(default: str = "console.index", **values: Any) -> Response:
@@ -125,13 +157,30 @@ def error_page(status: int, code: str, message: str, details: Any = None) -> Res
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError) -> Response:
     g.rollback_only = True
-    return error_page(status_of(error), error.code, error.message)
+    status = status_of(error)
+    if status in (400, 409, 422):
+        return form_refused(status, error.code, error.message, {})
+    return error_page(status, error.code, error.message)
 
 
 @bp.errorhandler(FormInvalid)
 def form_invalid(error: FormInvalid) -> Response:
     g.rollback_only = True
-    return error_page(400, "validation_error", "提交的内容不完整或格式不正确", error.messages)
+    return form_refused(400, "validation_error", "提交的内容不完整或格式不正确，请按提示修改", error.errors)
+
+
+def form_refused(status: int, code: str, message: str, errors: dict[str, str]) -> Response:
+    """The form's own page again with the errors and the input (see :func:`parse`), else the error page."""
+    form_page: Callable[[], str] | None = g.pop("form_page", None)
+    if form_page is not None:
+        db.session.rollback()  # the page shows what is stored, not what the refused request began to write
+        submitted = {key: request.form.getlist(key) for key in request.form if key not in NOT_KEPT}
+        g.form_state = FormState(request.path, message, code, errors, submitted)
+        try:
+            return Response(form_page(), status=status, mimetype="text/html")
+        except DomainError:
+            g.pop("form_state", None)  # the page itself is gone (the case was withdrawn meanwhile): say so plainly
+    return error_page(status, code, message, list(errors.values()))
 
 
 @bp.errorhandler(CSRFError)
@@ -148,7 +197,22 @@ def http_error(error: HTTPException) -> Response:
 
 @bp.app_context_processor
 def console_globals() -> dict[str, Any]:
-    return {"center_name": config().center_name, "may": _may}
+    return {"center_name": config().center_name, "may": _may, "form_state": _form_state}
+
+
+def _form_state(action: str | None = None) -> FormState:
+    """The refused form being shown again, for the form posting to ``action`` (any form when None)."""
+    state: FormState | None = g.get("form_state")
+    if state is None or (action is not None and state.action != action):
+        return NO_FORM
+    return state
+
+
+@bp.app_template_global("page_url")
+def page_url(number: int) -> str:
+    """This page's address with ``page`` set to ``number`` and every other query argument kept."""
+    args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(flat=False), "page": number}
+    return url_for(request.endpoint or "console.index", **args)
 
 
 def _may(action: Action) -> bool:
@@ -157,15 +221,6 @@ def _may(action: Action) -> bool:
 
 
 URGENCY_LABELS = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
-CHANNEL_LABELS = {
-    "miniprogram": "小程序",
-    "hotline": "12345热线",
-    "walkin": "来访",
-    "web": "网站",
-    "letter": "来信",
-    "forum": "座谈会",
-    "contact_point": "企业联系点",
-}
 
 
 @bp.app_template_filter("cn_time")

@@ -7,6 +7,7 @@ from datetime import date
 from flask import render_template, request
 
 from api.settings import metric_formulas
+from complaints.cases import CHANNEL_LABELS
 from complaints.database import db, utcnow
 from complaints.errors import InvalidInput
 from complaints.permissions import Action
@@ -14,7 +15,7 @@ from complaints.statistics import COUNTS, METRICS, Period, dashboard
 from complaints.workdays import china_day
 from triage.overview import repeat_and_cluster_figures
 
-from .blueprint import CHANNEL_LABELS, bp, page
+from .blueprint import bp, page
 
 
 @bp.route("/dashboard")

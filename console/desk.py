@@ -12,20 +12,23 @@ from complaints.case_views import CaseFilters, search_cases
 from complaints.database import db, utcnow
 from complaints.permissions import Action
 
-from .blueprint import back, bp, page, parse
+from .blueprint import back, bp, page, page_number, page_size, parse
 from .forms import ExtensionForm, HandlerForm, ReasonForm, ReplyForm
 
 OPEN = ["assigned", "in_handling", "replied", "under_review"]
+DESK_PER_PAGE = 50
 
 
 @bp.route("/desk")
 @page(Action.SIGN_LEG)
 def desk() -> str:
     actor = staff_actor()
-    show = request.args.get("show", "open")
-    filters = CaseFilters(statuses=OPEN if show == "open" else [], sort="due", per_page=100)
-    rows = search_cases(db.session, actor, filters, utcnow()).items
-    return render_template("console/desk.html", rows=rows, show=show, department_id=actor.department_id)
+    show = "all" if request.args.get("show") == "all" else "open"
+    filters = CaseFilters(
+        statuses=OPEN if show == "open" else [], sort="due", page=page_number(), per_page=page_size(DESK_PER_PAGE)
+    )
+    found = search_cases(db.session, actor, filters, utcnow())
+    return render_template("console/desk.html", found=found, show=show, department_id=actor.department_id)
 
 
 @bp.route("/cases/<int:complaint_id>/legs/<int:leg_id>/sign", methods=["POST"])

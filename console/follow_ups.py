@@ -10,22 +10,30 @@ from complaints.database import db
 from complaints.follow_ups import follow_up_counts, follow_up_work_list
 from complaints.permissions import Action
 
-from .blueprint import back, bp, page, parse
+from .blueprint import back, bp, page, page_number, page_size, parse
 from .forms import FollowUpForm
+
+FOLLOW_UPS_PER_PAGE = 20
 
 
 @bp.route("/follow-ups")
 @page(Action.RECORD_FOLLOW_UP)
 def follow_ups() -> str:
+    return _follow_ups_page()
+
+
+def _follow_ups_page() -> str:
     return render_template(
-        "console/follow_ups.html", cases=follow_up_work_list(db.session), counts=follow_up_counts(db.session)
+        "console/follow_ups.html",
+        found=follow_up_work_list(db.session, page_number(), page_size(FOLLOW_UPS_PER_PAGE)),
+        counts=follow_up_counts(db.session),
     )
 
 
 @bp.route("/cases/<int:complaint_id>/follow-up", methods=["POST"])
 @page(Action.RECORD_FOLLOW_UP)
 def record_follow_up(complaint_id: int) -> Response:
-    form = parse(FollowUpForm())
+    form = parse(FollowUpForm(), form_page=_follow_ups_page)
     complaint = on_case(
         complaint_id,
         lambda ctx, c: after_closure.record_follow_up(

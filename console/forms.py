@@ -65,6 +65,19 @@ class RevealForm(NextForm):
     reason = text(500)
 
 
+class ConclusionForm(NextForm):
+    conclusion = text(20000)
+
+
+class ExtensionDecisionForm(NextForm):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    note = text(2000, required=False)
+
+
+class NoteForm(NextForm):
+    note = text(2000, required=False)
+
+
 class ReceiptForm(Schema):
     format = fields.String(load_default="html", validate=validate.OneOf(["html", "pdf"]))
     void_old_code = fields.String(required=True, validate=validate.Equal("yes"))  # the clerk saw the old code dies
@@ -154,7 +167,8 @@ class DepartmentForm(TaxonomyForm):
 
 class PolicyForm(NextForm):
     clock = fields.String(
-        required=True, validate=validate.OneOf(["triage", "sign", "handling", "review", "recheck", "notice_reply"])
+        required=True,
+        validate=validate.OneOf(["triage", "assignment", "sign", "handling", "review", "recheck", "notice_reply"]),
     )
     category_code = fields.String(load_default=None)
     urgency = fields.String(load_default=None, validate=validate.OneOf(URGENCIES))

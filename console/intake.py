@@ -15,9 +15,10 @@ from complaints.access import find_complainants_by_phone
 from complaints.case_views import CaseFilters, search_cases
 from complaints.complainants import PersonInput
 from complaints.database import db, utcnow
+from complaints.errors import InvalidInput
 from complaints.permissions import Action
 
-from .blueprint import bp, page, parse
+from .blueprint import bp, page, page_number, page_size, parse, refusals_shown_on
 from .forms import RegisterForm
 
 PRINTED_RECEIPT = "printed_receipt"
@@ -28,7 +29,7 @@ PRINTED_RECEIPT = "printed_receipt"
 def register() -> str | Response:
     if request.method == "GET":
         return render_template("console/register.html")
-    form = parse(RegisterForm())
+    form = parse(RegisterForm(), form_page=lambda: render_template("console/register.html"))
     ctx = case_context()
     persons = [] if form["confidentiality"] == "anonymous" else [_person(form)]
     record = intake.IntakeRecord(
@@ -98,10 +99,23 @@ def _person(form: dict[str, str]) -> PersonInput:
 @bp.route("/search")
 @page(Action.VIEW_COMPLAINTS)
 def search() -> str:
-    actor, now = staff_actor(), utcnow()
-    text, phone = request.args.get("q", "").strip(), request.args.get("phone", "").strip()
-    rows = search_cases(db.session, actor, CaseFilters(text=text, per_page=50), now).items if text else []
-    matches = []
-    if phone and actor.department_id is None:
-        matches = find_complainants_by_phone(db.session, personal_data_cipher(), actor, phone, now)
-    return render_template("console/search.html", rows=rows, q=text, phone=phone, matches=matches)
+    text = request.args.get("q", "").strip()
+    filters = CaseFilters(text=text, page=page_number(), per_page=page_size(50))
+    found = search_cases(db.session, staff_actor(), filters, utcnow()) if text else None
+    return render_template("console/search.html", found=found, q=text, phone="", matches=[])
+
+
+@bp.route("/search/phone", methods=["POST"])
+@page(Action.FIND_COMPLAINANT)
+def search_by_phone() -> Response:
+    """The phone lookup is a form posted with its CSRF token: the number stays out of the URL, and so out of access
+    logs, browser history and the Referer of the next page. The answer is the page itself, never cached."""
+    phone = request.form.get("phone", "").strip()
+    refusals_shown_on(lambda: render_template("console/search.html", found=None, q="", phone=phone, matches=[]))
+    if not phone:
+        raise InvalidInput("请填写诉求人电话", code="phone_required")
+    matches = find_complainants_by_phone(db.session, personal_data_cipher(), staff_actor(), phone, utcnow())
+    page_html = render_template("console/search.html", found=None, q="", phone=phone, matches=matches, searched=True)
+    response = Response(page_html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response

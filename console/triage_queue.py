@@ -1,14 +1,16 @@
-"""The triage queue: suggestions with their confidence and explanation, and one-click decisions."""
+"""The triage queue: suggestions with their confidence and explanation, and one-click decisions; the cases accepted
+but not yet assigned (after 仅受理 or a lead objection) waiting for their department; the open risk alerts."""
 
 from __future__ import annotations
 
 from flask import Response, flash, render_template, request
 
-from api.case_context import case_context, on_case
+from api.case_context import case_context, on_case, staff_actor
 from api.converters import key_from_text
 from complaints import handling, triage_decisions
-from complaints.access import get_visible_by_reference
-from complaints.database import db
+from complaints.access import get_visible, get_visible_by_reference
+from complaints.cases import CaseStatus
+from complaints.database import db, utcnow
 from complaints.departments import list_departments
 from complaints.permissions import Action
 from complaints.taxonomy import list_categories, list_domains
@@ -38,13 +40,14 @@ def accept_assign(complaint_id: int) -> Response:
     lead = request.form.get("lead_department", "")
     assisting = [code for code in request.form.getlist("assisting_departments") if code and code != lead]
     instructions = request.form.get("instructions") or None
+    accepting = get_visible(db.session, staff_actor(), complaint_id).status == CaseStatus.SUBMITTED.value
     complaint = on_case(
         complaint_id,
         lambda ctx, c: handling.accept_and_assign(
             ctx, c, lead_code=lead, assisting_codes=assisting, instructions=instructions
         ),
     )
-    flash(f"{complaint.reference} 已受理并交办", "info")
+    flash(f"{complaint.reference} 已{'受理并' if accepting else ''}交办", "info")
     return back("console.triage")
 
 
@@ -121,4 +124,14 @@ def bulk() -> Response:
             flash(f"{outcome.reference} 未处理：{outcome.reason}", "error")
     if not outcomes:
         flash("请先勾选案件", "error")
+    return back("console.triage")
+
+
+@bp.route("/risk-alerts/<int:alert_id>/close", methods=["POST"])
+@page(Action.CLOSE_RISK_ALERT)
+def close_risk_alert(alert_id: int) -> Response:
+    """The supervisor has looked into the 类案 and closes its alert (a new cluster against the respondent opens a
+    new one)."""
+    alert = overview.close_alert(db.session, staff_actor(), alert_id, utcnow())
+    flash(f"已关闭类案风险提示：{alert.respondent}", "info")
     return back("console.triage")

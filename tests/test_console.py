@@ -203,7 +203,7 @@ def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, des
     assert shown.headers["Cache-Control"] == "no-store"
     reloaded = user.get("/console/register/receipt")  # a reload shows no code again and files nothing twice
     assert reloaded.status_code == 302 and reloaded.headers["Location"].endswith("/console/register")
-    assert user.get(f"/console/search?q=办证难").get_data(as_text=True).count("FZ") == 1
+    assert user.get("/console/search?q=办证难").get_data(as_text=True).count("FZ") == 1
     found = user.get(f"/console/search?q={reference.group(0)}").get_data(as_text=True)
     assert "办证难" in found
     code = re.search(r'class="code">([2-9A-Z]{10})<', page)
@@ -213,8 +213,33 @@ def test_register_a_walk_in_prints_a_receipt_with_its_query_code(app: Flask, des
     )
     assert progress.status_code == 200  # the printed code is the one the filing issued, not reissued at once
     assert "查询码已重置" not in str(progress.get_json())
-    by_phone = user.get("/console/search?phone=13800001234").get_data(as_text=True)
+    by_phone = user.post("/console/search/phone", {"phone": "13800001234"}).get_data(as_text=True)
     assert reference.group(0) in by_phone
+
+
+def test_a_refused_registration_comes_back_with_the_error_beside_the_field_and_the_input_kept(
+    app: Flask, desk: Desk
+) -> None:
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    form = {"channel": "hotline", "kind": "individual", "name": "张三", "respondent": "某街道办", "title": "办证难"}
+    refused = user.post("/console/register", {**form, "content": "长" * 5200}, token_from="/console/register")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'id="register"' in page and 'data-field="content"' in page and "Length" not in page
+    assert 'value="办证难"' in page and 'value="张三"' in page and '<option value="hotline" selected>' in page
+    assert user.get("/console/search?q=办证难").get_data(as_text=True).count("FZ") == 0  # nothing was filed
+
+
+def test_search_results_are_paged(app: Flask, desk: Desk) -> None:
+    for _ in range(7):
+        desk.register(title="窗口办事难")
+    user = ConsoleUser(app)
+    user.log_in("clerk")
+    first = user.get("/console/search?q=窗口办事难&per_page=5").get_data(as_text=True)
+    second = user.get("/console/search?q=窗口办事难&per_page=5&page=2").get_data(as_text=True)
+    assert '<b class="total">7</b>' in first
+    assert (first.count("/console/cases/"), second.count("/console/cases/")) == (5, 2)
 
 
 def test_a_clerk_reprints_a_lost_receipt_and_the_old_code_stops_working(app: Flask, desk: Desk) -> None:
@@ -405,6 +430,7 @@ def seed_and_count(app: Flask) -> SeededFigures:
     from api.settings import personal_data_cipher
     from complaints.cases import Complaint
     from complaints.demo import seed_demo_center
+    from complaints.follow_ups import FollowUp
     from complaints.legs import DepartmentLeg
 
     with app.app_context():
@@ -416,6 +442,8 @@ def seed_and_count(app: Flask) -> SeededFigures:
             for leg in db.session.scalars(select(DepartmentLeg).where(DepartmentLeg.role == "lead"))
             if leg.department.code == "city-samr"
         ]
+        visits = {(f.complaint_id, f.round): f.outcome for f in db.session.scalars(select(FollowUp))}
+        done = [leg for leg in legs if leg.status == "done"]  # each visit counts for the round its lead closed
         return SeededFigures(
             funnel={
                 "collected": len(cases),
@@ -427,8 +455,8 @@ def seed_and_count(app: Flask) -> SeededFigures:
                 "assigned": len(legs),
                 "signed": sum(leg.signed_at is not None for leg in legs),
                 "closed": sum(leg.complaint.status == "closed" for leg in legs),
-                "satisfied": sum(leg.complaint.follow_up_outcome == "satisfied" for leg in legs),
-                "visited": sum(leg.complaint.follow_up_outcome is not None for leg in legs),
+                "satisfied": sum(visits.get((leg.complaint_id, leg.round)) == "satisfied" for leg in done),
+                "visited": sum((leg.complaint_id, leg.round) in visits for leg in done),
             },
         )
 

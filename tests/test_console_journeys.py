@@ -1,6 +1,7 @@
 """One journey per role through the console in Debian's Chromium, as a person would do it, with screenshots saved
 as test artifacts: the triage officer clears the queue, the department handler signs and replies on a phone, the
-supervisor escalates and reveals the complainant's identity to the department."""
+supervisor escalates and reveals the complainant's identity to the department, and the supervisor approves an
+extension, then reviews the reply and closes the case."""
 
 from __future__ import annotations
 
@@ -112,3 +113,46 @@ def test_supervisor_escalates_and_reveals_the_identity(app: Flask, desk: Desk, p
         screenshot(page, "case-supervised", full_page=True)
     seen = desk.detail("samr.handler", case["id"])
     assert seen["complainants"][0]["name"] == "刘建国"
+
+
+def test_supervisor_approves_an_extension_then_reviews_and_closes(
+    app: Flask, desk: Desk, page_factory: PageFactory
+) -> None:
+    from playwright.sync_api import expect
+
+    case = assigned_case(desk)
+    url = f"/api/v1/complaints/{case['id']}"
+    leg = desk.detail("samr.handler", case["id"])["case"]["legs"][0]["id"]
+    desk.ok("samr.handler", f"{url}/legs/{leg}/sign")
+    desk.ok("samr.handler", f"{url}/legs/{leg}/extension", {"days": 20, "reason": "需调取执法记录仪视频核实"})
+    with live_server(app) as base_url:
+        page = log_in(page_factory, base_url, "supervisor")
+        requests = page.locator("#extension-requests")
+        expect(requests).to_contain_text("需调取执法记录仪视频核实")
+        screenshot(page, "board-extension-requests", full_page=True)
+        requests.get_by_role("link", name=case["reference"]).click()
+        page.get_by_label("审批意见").fill("同意延期")
+        page.get_by_role("button", name="批准延期").click()
+        expect(page.get_by_role("status")).to_contain_text("延期申请已批准")
+        expect(page.locator("#extensions")).to_contain_text("已批准")
+        expect(page.locator("#documents")).to_contain_text("延期告知书")
+
+        desk.ok("samr.handler", f"{url}/legs/{leg}/reply", {"reply": "经核查，已撤销顶格处罚，改为责令改正。"})
+        page.reload()
+        actions = page.locator("#center-actions")
+        expect(actions).to_contain_text("经核查，已撤销顶格处罚")
+        actions.get_by_role("button", name="开始审核").click()
+        expect(page.get_by_role("status")).to_contain_text("已进入审核")
+        conclusion = page.get_by_label("办结答复意见（将以答复意见书告知诉求人）")
+        expect(conclusion).to_have_value("经核查，已撤销顶格处罚，改为责令改正。")
+        conclusion.fill("经审核，承办单位已撤销顶格处罚并责令改正，现予办结。")
+        screenshot(page, "case-under-review", full_page=True)
+        page.get_by_role("button", name="审核通过并办结").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{case['reference']} 已办结")
+        expect(page.locator("#case")).to_contain_text("已办结")
+        expect(page.locator("#documents")).to_contain_text("答复意见书")
+        screenshot(page, "case-closed", full_page=True)
+    detail = desk.detail("supervisor", case["id"])
+    assert detail["case"]["status"] == "closed"
+    assert detail["case"]["conclusion"].startswith("经审核")
+    assert detail["extensions"][0]["status"] == "approved"
