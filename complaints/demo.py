@@ -7,6 +7,7 @@ refuses it in production. The complaints are invented; any resemblance to real e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from .crypto import PersonalDataCipher
 from .database import DbSession
 from .departments import Department, department_by_code
 from .machine import CaseContext, StaffActor
+from .passwords import hash_password
 from .permissions import Role
 from .taxonomy import Category, Domain
 
@@ -101,6 +103,7 @@ def seed_staff(session: DbSession, now: datetime) -> list[str]:
                 username=username,
                 display_name=display_name,
                 password=DEMO_PASSWORD,
+                password_hash=_demo_password_hash(),
                 role=role.value,
                 department_code=department_code,
                 actor=CLI_ACTOR,
@@ -108,6 +111,12 @@ def seed_staff(session: DbSession, now: datetime) -> list[str]:
             )
             created.append(username)
     return created
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    """One Argon2 hash of the published demo password for every demo account (each is verified as usual)."""
+    return hash_password(DEMO_PASSWORD)
 
 
 def seed_demo_center(session: DbSession, cipher: PersonalDataCipher, *, now: datetime) -> list[str]:
