@@ -20,27 +20,9 @@ from notifications import subscribe, texts
 from notifications.senders import EVENT_TEXTS
 
 from .admin_forms import RoleForm
-from .blueprint import back, bp, page, parse, refusals_shown_on
+from .blueprint import EVENT_LABELS, back, bp, page, parse, refusals_shown_on
 from .forms import MessageTextForm, NewUserForm, PasswordForm, TemplateMappingForm
 
-MESSAGE_EVENT_LABELS = {
-    "case.assigned": "新交办案件",
-    "case.sent_back": "答复被退回",
-    "case.reopened": "不满意重新交办",
-    "case.supervised": "案件被督办",
-    "extension.approved": "延期获批",
-    "extension.rejected": "延期未获批",
-    "assist.replied": "协办单位反馈",
-    "notice.issued": "收到通知单",
-    "deadline.warning": "期限即将届满",
-    "deadline.overdue": "期限已超期",
-    "leg.objected": "承办单位提出异议",
-    "extension.requested": "承办单位申请延期",
-    "case.replied": "承办单位已答复",
-    "recheck.requested": "诉求人申请复查",
-    "material.added": "诉求人补充材料",
-    "risk.alert": "类案风险提示",
-}
 DETAIL_LABELS = {
     "username": "用户名",
     "role": "角色",
@@ -259,7 +241,7 @@ def _readable(value: Any) -> str:
 
 
 def _texts_page() -> str:
-    return render_template("console/admin_texts.html", texts=texts.all_texts(db.session), events=MESSAGE_EVENT_LABELS)
+    return render_template("console/admin_texts.html", texts=texts.all_texts(db.session), events=EVENT_LABELS)
 
 
 @bp.route("/admin/texts")
@@ -280,7 +262,7 @@ def reword_message() -> Response:
         actor=current_actor().name,
         now=utcnow(),
     )
-    flash(f"「{MESSAGE_EVENT_LABELS.get(form['event'], form['event'])}」的消息文字已更新", "info")
+    flash(f"「{EVENT_LABELS.get(form['event'], form['event'])}」的消息文字已更新", "info")
     return back("console.message_texts")
 
 

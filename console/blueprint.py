@@ -269,3 +269,71 @@ def channel_label(value: str) -> str:
 @bp.app_template_filter("pct")
 def pct(value: float | None) -> str:
     return f"{value:.0%}" if value is not None else "—"
+
+
+EVENT_LABELS = {  # outbox events, as staff read them (delivery tables, message texts)
+    "complaint.received": "登记回执",
+    "complaint.accepted": "受理通知",
+    "complaint.rejected": "不予受理通知",
+    "complaint.merged": "并案通知",
+    "complaint.transferred": "转送通知",
+    "complaint.withdrawn": "撤回通知",
+    "complaint.signed": "签收通知",
+    "complaint.extended": "延期通知",
+    "complaint.closed": "办结通知",
+    "complaint.reopened": "重办通知",
+    "recheck.requested": "复查申请",
+    "recheck.concluded": "复查结论通知",
+    "case.assigned": "新交办案件",
+    "case.sent_back": "退回重办通知",
+    "case.reopened": "重新交办通知",
+    "case.supervised": "督办通知",
+    "case.replied": "答复待审核",
+    "extension.requested": "延期申请",
+    "extension.approved": "延期批准",
+    "extension.rejected": "延期未获批准",
+    "assist.replied": "协办单位反馈",
+    "leg.objected": "承办单位异议",
+    "notice.issued": "通知单送达",
+    "notice.reply_warning": "通知单回复期限提醒",
+    "notice.reply_overdue": "通知单回复超期",
+    "deadline.warning": "期限即将届满提醒",
+    "deadline.overdue": "超期提醒",
+    "material.added": "诉求人补充材料",
+    "risk.alert": "类案风险提示",
+}
+DELIVERY_AUDIENCES = {"complainant": "诉求人", "department": "承办单位", "center": "中心", "hotline": "12345热线"}
+DELIVERY_STATUSES = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "失败（将自动重试）",
+    "dead": "已转人工",
+}
+DELIVERY_CHANNELS = {
+    "wechat": "微信订阅消息",
+    "sms": "短信",
+    "wecom": "企业微信",
+    "in_app": "站内",
+    "hotline": "12345热线回调",
+}
+
+
+@bp.app_template_filter("event_label")
+def event_label(value: str) -> str:
+    return EVENT_LABELS.get(value, value)
+
+
+@bp.app_template_filter("audience_label")
+def audience_label(value: str) -> str:
+    return DELIVERY_AUDIENCES.get(value, value)
+
+
+@bp.app_template_filter("delivery_status")
+def delivery_status(value: str) -> str:
+    return DELIVERY_STATUSES.get(value, value)
+
+
+@bp.app_template_filter("delivery_channel")
+def delivery_channel(value: str | None) -> str:
+    return DELIVERY_CHANNELS.get(value, value) if value else ""

@@ -30,7 +30,7 @@ from notifications.delivery import resend
 from triage import overview
 from triage.history import similar_closed_cases
 
-from .blueprint import back, bp, page, parse
+from .blueprint import EVENT_LABELS, back, bp, page, parse
 from .forms import (
     ConclusionForm,
     EscalateForm,
@@ -257,71 +257,5 @@ def resend_delivery(complaint_id: int, message_id: int) -> Response:
     if message is None or message.complaint_id != complaint.id:
         raise NotFound("消息不存在", code="message_not_found")
     resend(db.session, message.id, utcnow())
-    flash(f"{complaint.reference} 的「{event_label(message.event)}」已重新排队发送", "info")
+    flash(f"{complaint.reference} 的「{EVENT_LABELS.get(message.event, message.event)}」已重新排队发送", "info")
     return back("console.case", complaint_id=complaint_id)
-
-
-DELIVERY_EVENTS = {
-    "complaint.received": "登记回执",
-    "complaint.accepted": "受理通知",
-    "complaint.rejected": "不予受理通知",
-    "complaint.merged": "并案通知",
-    "complaint.transferred": "转送通知",
-    "complaint.withdrawn": "撤回通知",
-    "complaint.signed": "签收通知",
-    "complaint.extended": "延期通知",
-    "complaint.closed": "办结通知",
-    "complaint.reopened": "重办通知",
-    "recheck.requested": "复查申请",
-    "recheck.concluded": "复查结论通知",
-    "case.assigned": "交办通知",
-    "case.sent_back": "退回重办通知",
-    "case.reopened": "重新交办通知",
-    "case.supervised": "督办通知",
-    "case.replied": "答复待审核",
-    "extension.requested": "延期申请",
-    "extension.approved": "延期批准",
-    "extension.rejected": "延期未获批准",
-    "assist.replied": "协办单位反馈",
-    "leg.objected": "承办单位异议",
-    "notice.issued": "通知单送达",
-    "deadline.warning": "期限即将届满提醒",
-    "deadline.overdue": "超期提醒",
-    "material.added": "诉求人补充材料",
-    "risk.alert": "类案风险提示",
-}
-DELIVERY_AUDIENCES = {"complainant": "诉求人", "department": "承办单位", "center": "中心", "hotline": "12345热线"}
-DELIVERY_STATUSES = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已发送",
-    "failed": "失败（将自动重试）",
-    "dead": "已转人工",
-}
-DELIVERY_CHANNELS = {
-    "wechat": "微信订阅消息",
-    "sms": "短信",
-    "wecom": "企业微信",
-    "in_app": "站内",
-    "hotline": "12345热线回调",
-}
-
-
-@bp.app_template_filter("event_label")
-def event_label(value: str) -> str:
-    return DELIVERY_EVENTS.get(value, value)
-
-
-@bp.app_template_filter("audience_label")
-def audience_label(value: str) -> str:
-    return DELIVERY_AUDIENCES.get(value, value)
-
-
-@bp.app_template_filter("delivery_status")
-def delivery_status(value: str) -> str:
-    return DELIVERY_STATUSES.get(value, value)
-
-
-@bp.app_template_filter("delivery_channel")
-def delivery_channel(value: str | None) -> str:
-    return DELIVERY_CHANNELS.get(value, value) if value else ""
