@@ -82,21 +82,32 @@ def read_identities(
         return None
     identities = [reveal(cipher, party.complainant, party.role) for party in complaint.parties]
     if identities:
-        audit.record(
+        record_personal_data_read(
             session,
-            "personal_data.read",
-            actor_id=actor.id,
-            actor_name=actor.name,
-            ip_address=actor.ip_address,
-            target=f"complaint:{complaint.id}",
-            details={
-                "purpose": purpose,
-                "reference": complaint.reference,
-                "complainant_ids": [identity.id for identity in identities],
-            },
-            now=now,
+            actor,
+            f"complaint:{complaint.id}",
+            [identity.id for identity in identities],
+            now,
+            purpose=purpose,
+            reference=complaint.reference,
         )
     return identities
+
+
+def record_personal_data_read(
+    session: DbSession, actor: StaffActor, target: str, complainant_ids: list[int], now: datetime, **details: object
+) -> None:
+    """The audit event every read of decrypted personal data leaves: who, whose, where and why."""
+    audit.record(
+        session,
+        "personal_data.read",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        ip_address=actor.ip_address,
+        target=target,
+        details={**details, "complainant_ids": complainant_ids},
+        now=now,
+    )
 
 
 def search_filter(query: Select[tuple[Complaint]], text: str, *, by_complainant: bool) -> Select[tuple[Complaint]]:
@@ -140,14 +151,7 @@ def find_complainants_by_phone(
         )
         found.append((reveal(cipher, complainant, "principal"), references))
     if found:
-        audit.record(
-            session,
-            "personal_data.read",
-            actor_id=actor.id,
-            actor_name=actor.name,
-            ip_address=actor.ip_address,
-            target="complainant_search",
-            details={"purpose": "phone_lookup", "complainant_ids": [i.id for i, _ in found]},
-            now=now,
+        record_personal_data_read(
+            session, actor, "complainant_search", [i.id for i, _ in found], now, purpose="phone_lookup"
         )
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import audit
+from .access import record_personal_data_read
 from .case_views import CaseFilters, search_cases
 from .cases import CHANNEL_LABELS, STATUS_LABELS, CaseStatus
 from .complainants import reveal
@@ -97,19 +98,8 @@ def case_rows(
         now=now,
     )
     if complainant_ids:
-        audit.record(
-            session,
-            "personal_data.read",
-            actor_id=actor.id,
-            actor_name=actor.name,
-            ip_address=actor.ip_address,
-            target="case_list",
-            details={
-                "purpose": "export",
-                "masked": not personal_data,
-                "complainant_ids": sorted(set(complainant_ids)),
-            },
-            now=now,
+        record_personal_data_read(
+            session, actor, "case_list", sorted(set(complainant_ids)), now, purpose="export", masked=not personal_data
         )
     return rows
 
