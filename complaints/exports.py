@@ -5,15 +5,17 @@ recorded as a read of personal data (``personal_data.read``) naming the complain
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from . import audit
 from .access import record_personal_data_read
-from .case_views import CaseFilters, search_cases
+from .case_views import CaseFilters, CaseRow, search_cases
 from .cases import CHANNEL_LABELS, STATUS_LABELS, CaseStatus
 from .complainants import reveal
 from .crypto import PersonalDataCipher
 from .database import DbSession
+from .errors import InvalidInput
 from .machine import StaffActor
 from .statistics import COUNTS, METRICS, Dashboard
 from .workdays import CHINA_TZ
@@ -31,7 +33,13 @@ CASE_HEADERS = [
     "联系电话",
     "企业",
 ]
-MAX_ROWS = 5000
+MAX_ROWS = 50_000
+PAGE_ROWS = 500
+
+
+class ExportTooLarge(InvalidInput):
+    code = "export_too_large"
+    message = "符合条件的案件过多，请缩小筛选范围后分批导出"
 
 
 def mask_name(name: str | None) -> str:
@@ -55,13 +63,12 @@ def case_rows(
     personal_data: bool,
     now: datetime,
 ) -> list[list[str]]:
-    """The cases the actor may see under the filters, one row each; names and phones masked unless
-    ``personal_data`` (which the caller grants by role). Anonymous and confidential-to-this-actor cases never
-    carry identity."""
-    page = search_cases(session, actor, CaseFilters(**{**filters.__dict__, "page": 1, "per_page": MAX_ROWS}), now)
+    """Every case the actor may see under the filters, one row each, read page by page; names and phones masked
+    unless ``personal_data`` (which the caller grants by role). Anonymous and confidential-to-this-actor cases
+    never carry identity. More than ``MAX_ROWS`` cases are refused (ExportTooLarge) rather than cut short."""
     rows = []
     complainant_ids: list[int] = []
-    for row in page.items:
+    for row in _all_cases(session, actor, filters, now):
         complaint = row.complaint
         principal = next((p for p in complaint.parties if p.role == "principal"), None)
         shown = principal is not None and actor.department_id is None and not complaint.is_anonymous
@@ -102,6 +109,28 @@ def case_rows(
             session, actor, "case_list", sorted(set(complainant_ids)), now, purpose="export", masked=not personal_data
         )
     return rows
+
+
+def _all_cases(session: DbSession, actor: StaffActor, filters: CaseFilters, now: datetime) -> Iterator[CaseRow]:
+    """Oldest first, so a case filed while the export runs lands after the last page instead of shifting a row
+    from one page to the next (which would export it twice and skip another)."""
+    number = 1
+    while True:
+        page = search_cases(
+            session,
+            actor,
+            CaseFilters(**{**filters.__dict__, "page": number, "per_page": PAGE_ROWS, "sort": "submitted_at"}),
+            now,
+        )
+        if page.total > MAX_ROWS:
+            raise ExportTooLarge(
+                f"符合条件的案件有 {page.total} 件，超过一次导出的上限 {MAX_ROWS} 件，请缩小筛选范围后分批导出",
+                details={"total": page.total, "max_rows": MAX_ROWS},
+            )
+        yield from page.items
+        if number * PAGE_ROWS >= page.total:
+            return
+        number += 1
 
 
 def statistics_sheets(

@@ -376,3 +376,20 @@ def test_exports_name_channels_in_chinese_and_record_the_personal_data_read(app:
             )
         )
     assert exported[0].details["complainant_ids"] == sorted(complainant_ids)
+
+
+def test_a_case_export_reads_every_page_and_refuses_rather_than_cuts_a_list_too_long(
+    app: Flask, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from complaints import exports
+
+    references = [desk.register()["case"]["reference"] for _ in range(5)]
+    supervisor = signed_in(app, "supervisor")
+    monkeypatch.setattr(exports, "PAGE_ROWS", 2)
+    table = read_workbook(supervisor.get("/console/export/cases.xlsx").data)["案件"]
+    assert [row[0] for row in table[1:]] == references  # oldest first, each once, across three pages
+    assert audited(app, "export.cases")[-1].details["rows"] == 5
+    monkeypatch.setattr(exports, "MAX_ROWS", 4)
+    refused = supervisor.get("/console/export/cases.xlsx")
+    assert refused.status_code == 400 and "有 5 件，超过一次导出的上限 4 件" in text(refused)
+    assert len(audited(app, "export.cases")) == 1
