@@ -21,7 +21,7 @@ from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
 from complaints.permissions import Role
 from complaints.staff import StaffUser
-from notifications.jobs import run_relay, run_sweep, run_upload_purge
+from notifications.jobs import run_housekeeping, run_relay, run_sweep
 from notifications.relay import Duty, EmbeddedRunner
 from triage.demo import seed_routing_rules
 from triage.jobs import run_triage
@@ -157,7 +157,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 @click.command("jobs")
 def jobs() -> None:
-    """Run the periodic jobs (relay, sweep, triage, upload purge) in the foreground without Redis: for web servers
+    """Run the periodic jobs (relay, sweep, triage, housekeeping) in the foreground without Redis: for web servers
     that start no job runner of their own, such as gunicorn. Any number may run; a database lease per job makes
     sure only one does each job at a time."""
     load_segmenter()
@@ -173,7 +173,7 @@ def _embedded_duties() -> list[Duty]:
         Duty("relay", timedelta(seconds=5), lambda session: run_relay(session, send, lease, lanes)),
         Duty("sweep", timedelta(minutes=1), lambda session: run_sweep(session, cipher, utcnow())),
         Duty("triage", timedelta(seconds=2), lambda session: run_triage(session, cipher, utcnow(), store, policy)),
-        Duty("uploads", timedelta(hours=1), lambda session: run_upload_purge(session, uploads, utcnow())),
+        Duty("housekeeping", timedelta(hours=1), lambda session: run_housekeeping(session, uploads, utcnow())),
     ]
 
 

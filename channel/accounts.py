@@ -10,10 +10,10 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, select, text
+from sqlalchemy import ForeignKey, Index, String, delete, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from complaints.database import DbSession, UTCDateTime, db
+from complaints.database import DbSession, UTCDateTime, db, rows_affected
 from complaints.errors import AuthenticationFailed, InvalidInput
 from complaints.sessions import token_digest
 
@@ -119,3 +119,8 @@ def unspent_grants(session: DbSession, account_id: int) -> dict[str, int]:
     for template_id in session.scalars(query):
         counts[template_id] = counts.get(template_id, 0) + 1
     return counts
+
+
+def forget_expired_sessions(session: DbSession, now: datetime) -> int:
+    """Delete mini-program sessions that expired: an expired token is refused whether its row is there or not."""
+    return rows_affected(session.execute(delete(MiniProgramSession).where(MiniProgramSession.expires_at < now)))

@@ -33,6 +33,11 @@ db = SQLAlchemy(model_class=Base)
 DbSession = Session | scoped_session[Any]
 
 
+def rows_affected(result: Any) -> int:
+    """The row count of an UPDATE or DELETE (``Session.execute`` is typed as returning a plain ``Result``)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC."""
     return datetime.now(UTC)

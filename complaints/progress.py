@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from .cases import STATUS_LABELS, CaseStatus, Complaint
 from .crypto import PersonalDataCipher
-from .database import DbSession, UTCDateTime, db
+from .database import DbSession, UTCDateTime, db, rows_affected
 from .deadlines import Clock, Deadline
 from .errors import NotFound, TooManyAttempts
 from .intake import query_code_digest
@@ -114,7 +114,7 @@ def progress_of(session: DbSession, complaint: Complaint) -> Progress:
 def forget_old_failures(session: DbSession, limits: LookupLimits, now: datetime) -> int:
     """Failures older than two windows no longer count toward any limit: delete them (indexed on the time)."""
     result = session.execute(delete(LookupFailure).where(LookupFailure.occurred_at < now - 2 * limits.window))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_affected(result)
 
 
 def _limit_reached(

@@ -13,16 +13,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from . import audit
 from .accounts import find_user
-from .database import DbSession
+from .database import DbSession, rows_affected
 from .errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
 from .passwords import burn_verification_time, verify_password
 from .staff import StaffSession, StaffUser
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)
+ENDED_SESSIONS_KEPT_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,11 @@ def _ip_failures(session: DbSession, ip_address: str | None, policy: LoginPolicy
         )
         or 0
     )
+
+
+def forget_ended_sessions(session: DbSession, now: datetime) -> int:
+    """Delete logins that ended (expired or revoked) more than a month ago: logins and logouts stay in the audit log,
+    and until then a stale token is still told apart (登录已超时) from one that never existed."""
+    cutoff = now - ENDED_SESSIONS_KEPT_FOR
+    ended = or_(StaffSession.expires_at < cutoff, StaffSession.revoked_at < cutoff)
+    return rows_affected(session.execute(delete(StaffSession).where(ended)))

@@ -2,9 +2,9 @@
 
 from rq import cron
 
-from notifications.queue import QUEUE_NAME, relay_job, sweep_job, triage_job, upload_purge_job
+from notifications.queue import QUEUE_NAME, housekeeping_job, relay_job, sweep_job, triage_job
 
 cron.register(relay_job, QUEUE_NAME, interval=10, name="relay-outbox")
 cron.register(sweep_job, QUEUE_NAME, interval=60, name="sweep-deadlines")
 cron.register(triage_job, QUEUE_NAME, interval=30, name="triage-new-cases")
-cron.register(upload_purge_job, QUEUE_NAME, interval=3600, name="purge-abandoned-uploads")
+cron.register(housekeeping_job, QUEUE_NAME, interval=3600, name="housekeeping")

@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from channel.accounts import forget_expired_sessions
 from channel.uploads import UploadStore, forget_unattached_uploads
 from complaints.calendar_schedule import load_calendar
 from complaints.crypto import PersonalDataCipher
 from complaints.machine import SYSTEM_ACTOR, CaseContext
+from complaints.sessions import forget_ended_sessions
 from complaints.sweep import EscalationPolicy, SweepReport, sweep
 
 from .delivery import Outcome, Sender
 from .relay import relay_once
+from .wecom import forget_old_sends
 
 
 def run_relay(session: Session, send: Sender, lease: timedelta, lanes: int = 1) -> list[Outcome]:
@@ -35,11 +38,20 @@ def run_sweep(
     return report
 
 
-def run_upload_purge(session: Session, store: UploadStore, now: datetime) -> int:
-    """Idempotent: a second run finds nothing older than the cut-off left unattached. Files go only after their rows
-    are committed; if removing one fails, the row is already gone and the file is an orphan no one can reach."""
+def run_housekeeping(session: Session, store: UploadStore, now: datetime) -> dict[str, int]:
+    """Forget what has outlived its use: uploads no filing took within a day (rows, then files), the WeCom send
+    log beyond its rate windows, ended staff logins and expired mini-program sessions. Returns what went.
+
+    Idempotent: each step deletes by age, so a second run finds only what aged since. Files go only after their
+    rows are committed; if removing one fails, the row is already gone and the file is an orphan no one can reach."""
     storage_keys = forget_unattached_uploads(session, now)
+    removed = {
+        "uploads": len(storage_keys),
+        "wecom_sends": forget_old_sends(session, now),
+        "staff_sessions": forget_ended_sessions(session, now),
+        "mp_sessions": forget_expired_sessions(session, now),
+    }
     session.commit()
     for storage_key in storage_keys:
         store.path(storage_key).unlink(missing_ok=True)
-    return len(storage_keys)
+    return removed

@@ -3,8 +3,8 @@ after a commit.
 
 Workers run ``rq worker --worker-class rq.worker.SimpleWorker notifications`` (no fork per job, so the app
 and its connection pool are built once per worker) and one ``rq cron notifications/cron_config.py`` runs the
-relay every 10 seconds, triage every 30 seconds, the sweep every minute and the purge of abandoned uploads every
-hour (filing and the outbox also wake the triage and relay jobs at once). Queue messages carry no data: the outbox
+relay every 10 seconds, triage every 30 seconds, the sweep every minute and housekeeping (abandoned uploads, old
+WeCom sends, ended sessions) every hour (filing and the outbox also wake the triage and relay jobs at once). Queue messages carry no data: the outbox
 rows are the record, so a lost job, a duplicate job or Redis being down loses nothing; the next relay finds the rows.
 Redis must run with ``maxmemory-policy noeviction`` so queued jobs are never evicted.
 """
@@ -73,13 +73,14 @@ def sweep_job() -> dict[str, Any]:
         return {"warned": len(report.warned), "overdue": len(report.overdue), "escalated": len(report.escalated)}
 
 
-def upload_purge_job() -> int:
-    """Purge abandoned uploads. Idempotent: what a run deletes is gone, and the next finds only what aged since."""
+def housekeeping_job() -> dict[str, int]:
+    """Forget abandoned uploads, old WeCom sends and ended sessions. Idempotent: what a run deletes is gone, and the
+    next finds only what aged since."""
     from api.settings import upload_store
-    from notifications.jobs import run_upload_purge
+    from notifications.jobs import run_housekeeping
 
     with _worker_app().app_context(), Session(db.engine) as session:
-        return run_upload_purge(session, upload_store(), utcnow())
+        return run_housekeeping(session, upload_store(), utcnow())
 
 
 def triage_job() -> int:

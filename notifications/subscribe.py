@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from channel import wechat
 from channel.accounts import SubscriptionGrant
 from complaints.cases import Complaint
-from complaints.database import UTCDateTime, db
+from complaints.database import UTCDateTime, db, rows_affected
 from complaints.errors import InvalidInput
 from complaints.workdays import CHINA_TZ
 
@@ -109,7 +109,7 @@ def take_grant(session: Session, account_id: int, template_id: str, now: datetim
             .values(spent_at=now)
             .execution_options(synchronize_session=False)
         )
-        if getattr(result, "rowcount", 0) == 1:
+        if rows_affected(result) == 1:
             return int(grant_id)
     return None
 

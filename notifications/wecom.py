@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, func, insert, select
+from sqlalchemy import BigInteger, ForeignKey, Integer, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.work import WeChatClient
 
-from complaints.database import UTCDateTime, db
+from complaints.database import UTCDateTime, db, rows_affected
 from complaints.staff import StaffUser
 
 from .delivery import DeliveryDeferred, DeliveryError
@@ -135,3 +135,9 @@ def _rate_limited_until(connection: Connection, member_ids: list[int], now: date
                 candidate = oldest + window
                 until = candidate if until is None or candidate > until else until
     return until
+
+
+def forget_old_sends(session: Session, now: datetime) -> int:
+    """Delete the log of sends older than the longest limit window: they can no longer hold up a message."""
+    oldest_needed = now - max(window for window, _ in LIMITS)
+    return rows_affected(session.execute(delete(WeComSend).where(WeComSend.sent_at < oldest_needed)))
