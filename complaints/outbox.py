@@ -45,6 +45,9 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     # lease ran out (and whose row another relay took over) cannot overwrite the new claimant's record.
     claim_token: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(12))
+    # When a provider's rate limit first held this message back (since it was written or last resent): a message
+    # held too long is dead-lettered so that staff see it (notifications/delivery.py: DEFERRED_AT_MOST).
+    deferred_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def enqueue(

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=2)
+DEFERRED_AT_MOST = timedelta(days=3)
 
 
 class DeliveryError(Exception):
@@ -210,6 +211,7 @@ MARK_DEFERRED = (
         status="failed",
         next_attempt_at=bindparam("until"),
         attempts=_OUTBOX.c.attempts - 1,
+        deferred_since=bindparam("since"),
         last_error="deferred: provider rate limit",
         **_RELEASED,
     )
@@ -239,12 +241,24 @@ def send_claimed(
     """Send a row this worker holds under ``token`` (just claimed or renewed) and record the outcome in its own
     commit, so at most this one message sits in the window between the provider's acceptance and our record
     of it. Every record is conditional on the claim: if the provider call outlasted the lease and another relay
-    took the row over, the outcome is ``claim_lost`` and the row is left to that relay."""
-    message_id, attempts, due = message.id, message.attempts, message.next_attempt_at
+    took the row over, the outcome is ``claim_lost`` and the row is left to that relay. A message that rate limits
+    would hold beyond ``DEFERRED_AT_MOST`` after they first held it is dead-lettered instead, so staff see it among the
+    failures and can resend it, rather than it waiting unseen for ever."""
+    message_id, attempts, due, held_since = (
+        message.id,
+        message.attempts,
+        message.next_attempt_at,
+        message.deferred_since,
+    )
     try:
         channel = send(session, message, now())
     except DeliveryDeferred as deferred:
-        return _record(session, message_id, token, MARK_DEFERRED, Outcome(message_id, "deferred"), until=deferred.until)
+        since = held_since or now()
+        if deferred.until - since > DEFERRED_AT_MOST:
+            stuck = DeliveryError(f"rate-limited for over {DEFERRED_AT_MOST.days} days", permanent=True)
+            return _failed(session, message_id, token, stuck, now(), attempts=attempts, due=due)
+        outcome = Outcome(message_id, "deferred")
+        return _record(session, message_id, token, MARK_DEFERRED, outcome, until=deferred.until, since=since)
     except DeliveryError as error:
         return _failed(session, message_id, token, error, now(), attempts=attempts, due=due)
     except Exception as error:  # a sender bug must not leave the row claimed until its lease runs out
@@ -313,7 +327,9 @@ def resend(session: DbSession, message_id: int, now: datetime) -> OutboxMessage:
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("failed", "dead")))
-        .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None, claim_token=None)
+        .values(
+            status="pending", attempts=0, next_attempt_at=now, claimed_until=None, claim_token=None, deferred_since=None
+        )
         .execution_options(synchronize_session=False)
     )
     message = session.get(OutboxMessage, message_id, populate_existing=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.settings import senders
@@ -269,6 +269,39 @@ def test_a_daily_limit_holds_the_message_until_the_next_morning_without_spending
             "params": [case["reference"], "您的诉求已登记"],
         }
     ]
+
+
+@pytest.mark.parametrize("provider", ["tencent"])
+def test_a_limit_that_holds_a_message_for_days_dead_letters_it_and_a_resend_counts_afresh(
+    app: Flask, desk: Desk, fake_sms: FakeSms
+) -> None:
+    fake_sms.refusals["13912345678"] = ("LimitExceeded.PhoneNumberDailyLimit", "daily limit")
+    desk.register()
+    first = utcnow()
+    with app.app_context(), Session(db.engine) as session:
+        relay_once(session, senders(), lambda: first, lanes=4)
+    held = complainant_row(app)
+    assert (held.status, held.attempts, held.deferred_since) == ("failed", 0, first)
+
+    later = utcnow()  # the same limit, still in force, after it has held the message for three days already
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == held.id)
+            .values(deferred_since=later - timedelta(days=3), next_attempt_at=later)
+        )
+        db.session.commit()
+    with app.app_context(), Session(db.engine) as session:
+        relay_once(session, senders(), lambda: later, lanes=4)
+    dead = complainant_row(app)
+    assert (dead.status, dead.attempts, dead.last_error) == ("dead", 1, "rate-limited for over 3 days")
+    assert fake_sms.tencent == []
+
+    desk.ok("supervisor", f"/api/v1/deliveries/{held.id}/resend")
+    again = utcnow()
+    with app.app_context(), Session(db.engine) as session:
+        relay_once(session, senders(), lambda: again, lanes=4)
+    assert (complainant_row(app).status, complainant_row(app).deferred_since) == ("failed", again)
 
 
 def test_a_wrong_number_is_dead_lettered_at_once(app: Flask, desk: Desk, fake_sms: FakeSms) -> None:
