@@ -4,6 +4,10 @@ A push is JSON signed with HMAC-SHA256 over ``timestamp + "\\n" + nonce + "\\n" 
 secret, sent in the headers ``X-Hotline-Timestamp``, ``X-Hotline-Nonce`` and ``X-Hotline-Signature`` (hex).
 The timestamp must be within five minutes of our clock and a nonce is accepted once. The work order's id is
 the idempotency key: a retried push returns the case filed the first time, never a second one.
+
+A platform retries because our first answer never reached it, so a retry within a day gets the first answer's
+query code too (kept encrypted for that day only, then forgotten by housekeeping; never once staff reprinted the
+receipt, which voids it). Later retries answer ``query_code: null``.
 """
 
 from __future__ import annotations
@@ -13,18 +17,19 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select
+from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from complaints.cases import Complaint
 from complaints.complainants import PersonInput
-from complaints.database import DbSession, UTCDateTime, db
+from complaints.database import DbSession, UTCDateTime, db, rows_affected
 from complaints.errors import AuthenticationFailed
-from complaints.intake import IntakeRecord, file_complaint
+from complaints.intake import IntakeRecord, file_complaint, query_code_digest
 from complaints.machine import CaseContext
 
 WINDOW = timedelta(minutes=5)
 CHANNEL = "hotline"
+FIRST_ANSWER_KEPT_FOR = timedelta(days=1)
 
 
 class HotlineNonce(db.Model):  # type: ignore[name-defined]
@@ -32,6 +37,16 @@ class HotlineNonce(db.Model):  # type: ignore[name-defined]
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class HotlineAnswer(db.Model):  # type: ignore[name-defined]
+    """The query code a work order's first answer carried, encrypted, for retries of a push whose answer was lost."""
+
+    __tablename__ = "hotline_answer"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True)
+    query_code_encrypted: Mapped[str] = mapped_column(String(400))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,27 @@ def receive_work_order(ctx: CaseContext, order: dict[str, object]) -> WorkOrderO
     order_id = str(order["order_id"])
     existing = _existing(ctx.session, order_id)
     if existing is not None:
-        return WorkOrderOutcome(existing, None, True)
+        return WorkOrderOutcome(existing, _first_answer(ctx, existing), True)
     complaint, code = file_complaint(ctx, to_intake(order))
+    ctx.session.add(
+        HotlineAnswer(complaint_id=complaint.id, query_code_encrypted=ctx.cipher.encrypt(code), answered_at=ctx.now)
+    )
     return WorkOrderOutcome(complaint, code, False)
+
+
+def _first_answer(ctx: CaseContext, complaint: Complaint) -> str | None:
+    """The first answer's query code, while it is kept and still opens the case (a reprint voids it)."""
+    answer = ctx.session.get(HotlineAnswer, complaint.id)
+    if answer is None or answer.answered_at < ctx.now - FIRST_ANSWER_KEPT_FOR:
+        return None
+    code = ctx.cipher.decrypt(answer.query_code_encrypted)
+    return code if hmac.compare_digest(complaint.query_code_hash, query_code_digest(ctx.cipher, code)) else None
+
+
+def forget_first_answers(session: DbSession, now: datetime) -> int:
+    return rows_affected(
+        session.execute(delete(HotlineAnswer).where(HotlineAnswer.answered_at < now - FIRST_ANSWER_KEPT_FOR))
+    )
 
 
 def to_intake(order: dict[str, object]) -> IntakeRecord:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from channel.accounts import forget_expired_sessions
+from channel.hotline import forget_first_answers
 from channel.uploads import UploadStore, forget_unattached_uploads
 from complaints.calendar_schedule import load_calendar
 from complaints.crypto import PersonalDataCipher
@@ -40,7 +41,8 @@ def run_sweep(
 
 def run_housekeeping(session: Session, store: UploadStore, now: datetime) -> dict[str, int]:
     """Forget what has outlived its use: uploads no filing took within a day (rows, then files), the WeCom send
-    log beyond its rate windows, ended staff logins and expired mini-program sessions. Returns what went.
+    log beyond its rate windows, ended staff logins, expired mini-program sessions and the query codes kept a day
+    for retried 12345 pushes. Returns what went.
 
     Idempotent: each step deletes by age, so a second run finds only what aged since. Files go only after their
     rows are committed; if removing one fails, the row is already gone and the file is an orphan no one can reach."""
@@ -50,6 +52,7 @@ def run_housekeeping(session: Session, store: UploadStore, now: datetime) -> dic
         "wecom_sends": forget_old_sends(session, now),
         "staff_sessions": forget_ended_sessions(session, now),
         "mp_sessions": forget_expired_sessions(session, now),
+        "hotline_answers": forget_first_answers(session, now),
     }
     session.commit()
     for storage_key in storage_keys:

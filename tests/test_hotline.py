@@ -13,10 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from channel.hotline import sign
+from api.settings import upload_store
+from channel.hotline import HotlineAnswer, sign
 from complaints.cases import Complaint
-from complaints.database import db
+from complaints.database import db, utcnow
 from complaints.outbox import OutboxMessage
+from notifications.jobs import run_housekeeping
 
 from .desk import Desk
 
@@ -86,6 +88,28 @@ def test_a_signed_order_becomes_one_case_however_often_it_is_retried(
             select(OutboxMessage.event).where(OutboxMessage.audience == "hotline")
         ).all()
     assert hotline_events == ["complaint.received", "complaint.accepted"]
+
+
+def test_a_retry_within_a_day_gets_the_first_query_code_unless_a_reprint_voided_it(
+    app: Flask, client: FlaskClient, desk: Desk, config_overrides: dict[str, str]
+) -> None:
+    order = {**ORDER, "anonymous": True}
+    first = push(client, order).get_json()
+    retry = push(client, order).get_json()
+    assert (retry["duplicate"], retry["query_code"]) == (True, first["query_code"])
+    with app.app_context():
+        stored = db.session.scalars(select(HotlineAnswer.query_code_encrypted)).one()
+        assert first["query_code"] not in stored  # kept encrypted
+        removed = run_housekeeping(db.session(), upload_store(), utcnow() + timedelta(days=1, seconds=1))
+    assert removed["hotline_answers"] == 1
+    assert push(client, order).get_json()["query_code"] is None  # a day on, the first answer is forgotten
+
+    second = push(client, {**order, "order_id": "HL-20261122-0002"}).get_json()
+    with app.app_context():
+        second_id = db.session.scalars(select(Complaint.id).where(Complaint.reference == second["reference"])).one()
+    reprinted = desk.ok("triage", f"/api/v1/complaints/{second_id}/query-code")["query_code"]
+    retried = push(client, {**order, "order_id": "HL-20261122-0002"}).get_json()
+    assert retried["query_code"] is None and reprinted != second["query_code"]
 
 
 def test_bad_signatures_stale_timestamps_and_replays_are_refused(

@@ -53,7 +53,9 @@ class WorkOrderReceiptSchema(Schema):
     order_id = fields.String(required=True)
     reference = fields.String(required=True, metadata={"description": "案件编号"})
     status = fields.String(required=True)
-    query_code = fields.String(allow_none=True, metadata={"description": "查询码（仅首次推送返回）"})
+    query_code = fields.String(
+        allow_none=True, metadata={"description": "查询码（重复推送时，首次应答后一天内返回同一查询码，此后为 null）"}
+    )
     duplicate = fields.Boolean(required=True, metadata={"description": "重复推送时为 true"})
 
 
