@@ -20,7 +20,7 @@ from notifications import models as notification_models  # noqa: F401
 from triage import models as triage_models  # noqa: F401
 
 from . import auth, cli, converters, docs, errors, input_guard, settings, transaction
-from .config import Config, resolve_secrets
+from .config import Config, ConfigError, resolve_secrets
 from .views import (
     audit_log,
     calendar,
@@ -41,6 +41,7 @@ from .views import (
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 log = logging.getLogger("complaints")
+OWN_PACKAGES = ("api", "channel", "complaints", "console", "notifications", "triage")
 
 BLUEPRINTS = (
     health.blp,
@@ -65,7 +66,7 @@ BLUEPRINTS = (
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     _configure_logging(config)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_data_dir(config)
     config = resolve_secrets(config, log)
 
     app = Flask(__name__, instance_path=str(config.data_dir))
@@ -118,10 +119,20 @@ def _flask_settings(config: Config) -> dict[str, Any]:
     }
 
 
+def _make_data_dir(config: Config) -> None:
+    """Owner-only when we create it: it holds the database file, the secrets and the uploads."""
+    try:
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"DATA_DIR={str(config.data_dir)!r} cannot be created: {error.strerror}") from None
+
+
 def _engine_options(config: Config) -> dict[str, Any]:
+    """``hide_parameters``: a database error's text (which is logged) must not carry the statement's values, which
+    include complaint texts and ciphertexts."""
     if config.sqlite:
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -137,5 +148,5 @@ def _configure_logging(config: Config) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.setLevel(config.log_level)
-    logging.getLogger("api").setLevel(config.log_level)
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(config.log_level)

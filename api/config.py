@@ -12,13 +12,17 @@ import binascii
 import dataclasses
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 AppEnv = Literal["development", "production", "test"]
 APP_ENVS: tuple[AppEnv, ...] = ("development", "production", "test")
@@ -103,7 +107,7 @@ class Config:
             data_dir=data_dir,
             database_url=database_url,
             redis_url=_redis_url(env.get("REDIS_URL")),
-            secret_key=env.get("SECRET_KEY") or None,
+            secret_key=_optional_secret(env.get("SECRET_KEY"), "SECRET_KEY"),
             data_encryption_keys=_fernet_keys(env.get("DATA_ENCRYPTION_KEYS"), "DATA_ENCRYPTION_KEYS"),
             lookup_hash_key=_hash_key(env.get("LOOKUP_HASH_KEY"), "LOOKUP_HASH_KEY"),
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
@@ -201,10 +205,9 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if not re.fullmatch(r"[0-9]+", raw.strip()):
+        raise ConfigError(f"{name}={raw!r} is not a whole number (digits 0-9 only)")
+    value = int(raw.strip())
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is outside {low}..{high}")
     return value
@@ -250,6 +253,11 @@ def _text(env: Mapping[str, str], name: str, default: str, max_length: int) -> s
 
 def _sms_settings(env: Mapping[str, str]) -> dict[str, Any]:
     provider = _choice(env, "SMS_PROVIDER", ("file", "aliyun", "tencent"), "file")
+    if provider == "file" and env.get("APP_ENV") == "production":
+        raise ConfigError(
+            "SMS_PROVIDER must be aliyun or tencent in production: the file provider is for development "
+            "(it sends nothing and keeps the messages on disk)"
+        )
     required = ["SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_SIGN_NAME", "SMS_TEMPLATE_CODE"]
     required += ["SMS_APP_ID"] if provider == "tencent" else []
     missing = [name for name in required if provider != "file" and not env.get(name)]
@@ -276,8 +284,9 @@ def _existing_file(raw: str | None, name: str) -> Path | None:
 
 
 def _base_url(url: str, name: str) -> str:
-    if not url.startswith(("http://", "https://")) or " " in url:
-        raise ConfigError(f"{name} must be an http:// or https:// URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigError(f"{name} must be an http:// or https:// URL with a host, not {url!r}")
     return url.rstrip("/")
 
 
@@ -296,6 +305,12 @@ def _database_url(url: str) -> str:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if not (url.startswith("sqlite:///") or url.startswith("postgresql+psycopg://")):
         raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.split(':')[0]!r}")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as error:
+        raise ConfigError(f"DATABASE_URL cannot be read: {error}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError("DATABASE_URL names no SQLite file (an in-memory database would lose every case)")
     return url
 
 

@@ -17,6 +17,7 @@ from .crypto import PersonalDataCipher
 from .database import DbSession
 from .errors import InvalidInput
 from .machine import StaffActor
+from .masking import mask_name, mask_phone
 from .statistics import COUNTS, METRICS, Dashboard
 from .workdays import CHINA_TZ
 
@@ -40,18 +41,6 @@ PAGE_ROWS = 500
 class ExportTooLarge(InvalidInput):
     code = "export_too_large"
     message = "符合条件的案件过多，请缩小筛选范围后分批导出"
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return ""
-    return name[0] + "*" if len(name) <= 2 else name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 def case_rows(

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import time
 import uuid
@@ -35,6 +36,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from complaints.masking import mask_phone
 from complaints.workdays import CHINA_TZ
 
 from .delivery import DeliveryDeferred, DeliveryError
@@ -79,14 +81,16 @@ class SmsTemplate:
 
 @dataclass(frozen=True)
 class FileSms:
-    """Development provider: one JSON line per message in a file; nothing leaves the machine."""
+    """Development provider (refused in production): one JSON line per message in an owner-only file, the phone
+    number masked (139****5678); nothing leaves the machine."""
 
     path: Path
 
     def send(self, message: SmsMessage) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False) + "\n")
+        line = json.dumps({"phone": mask_phone(message.phone), "text": message.text}, ensure_ascii=False)
+        with os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as out:
+            out.write(line + "\n")
         return "file"
 
 

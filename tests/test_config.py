@@ -25,7 +25,14 @@ def test_defaults_need_no_setup(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES='ten' is not an integer"),
+        ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES='ten' is not a whole number"),
+        ({"SESSION_IDLE_MINUTES": "3_0"}, "SESSION_IDLE_MINUTES='3_0' is not a whole number"),
+        ({"SESSION_IDLE_MINUTES": "\u0663\u0660"}, "is not a whole number"),  # Arabic-Indic digits
+        ({"SECRET_KEY": "x"}, "SECRET_KEY must be at least 32 characters"),
+        ({"PUBLIC_BASE_URL": "http://"}, "PUBLIC_BASE_URL must be an http:// or https:// URL with a host"),
+        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL names no SQLite file"),
+        ({"DATABASE_URL": "postgresql://u@h:notaport/db"}, "DATABASE_URL cannot be read"),
+        ({"APP_ENV": "production"}, "SMS_PROVIDER must be aliyun or tencent in production"),
         ({"LOGIN_MAX_FAILURES": "0"}, "LOGIN_MAX_FAILURES=0 is outside 1..100"),
         ({"APP_ENV": "prod"}, "APP_ENV='prod' is not one of"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be"),
@@ -63,8 +70,17 @@ def test_first_start_generates_owner_only_secrets_and_reuses_them(
     assert second == first
 
 
+PRODUCTION_SMS = {
+    "SMS_PROVIDER": "aliyun",
+    "SMS_KEY_ID": "id",
+    "SMS_KEY_SECRET": "secret",
+    "SMS_SIGN_NAME": "法治监督中心",
+    "SMS_TEMPLATE_CODE": "SMS_0001",
+}
+
+
 def test_production_never_generates_secrets(tmp_path: Path) -> None:
-    env = {"DATA_DIR": str(tmp_path), "APP_ENV": "production"}
+    env = {"DATA_DIR": str(tmp_path), "APP_ENV": "production", **PRODUCTION_SMS}
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         resolve_secrets(Config.from_env(env), LOG)
     assert not (tmp_path / "secrets").exists()
@@ -74,6 +90,7 @@ def test_production_takes_secrets_from_the_environment(tmp_path: Path) -> None:
     env = {
         "DATA_DIR": str(tmp_path),
         "APP_ENV": "production",
+        **PRODUCTION_SMS,
         "SECRET_KEY": "x" * 40,
         "DATA_ENCRYPTION_KEYS": f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
         "LOOKUP_HASH_KEY": "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=",
@@ -87,3 +104,18 @@ def test_metric_formulas_override_the_defaults() -> None:
     config = Config.from_env({"METRIC_FORMULAS": "response=signed/assigned; satisfaction=satisfied/closed"})
     assert config.metric_formulas == (("response", "signed", "assigned"), ("satisfaction", "satisfied", "closed"))
     assert Config.from_env({"TRIAGE_AUTO_ROUTE": "false"}).triage_auto_route is False
+
+
+def test_the_data_directory_is_created_owner_only_and_database_errors_carry_no_values(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api import create_app
+    from complaints.database import db
+
+    data_dir = tmp_path / "fresh"
+    app = create_app(Config.from_env({"DATA_DIR": str(data_dir)}))
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    with app.app_context(), pytest.raises(DBAPIError) as failure:
+        db.session.execute(text("SELECT * FROM no_such_table WHERE phone = :phone"), {"phone": "13912345678"})
+    assert "no_such_table" in str(failure.value) and "13912345678" not in str(failure.value)

@@ -75,7 +75,7 @@ def test_each_audience_is_reached_on_its_channel(
     ]
     assert fake_hotline.received[1]["status_label"] == "已受理待交办"
     sms = [json.loads(line) for line in (Path(app.instance_path) / "sms-outbox.jsonl").read_text().splitlines()]
-    assert [m["phone"] for m in sms] == ["13600136000", "13600136000"]
+    assert [m["phone"] for m in sms] == ["136****6000", "136****6000"]  # the development file masks numbers
     assert sms[1]["text"] == f"【{reference}】您的诉求已受理"
     assert all("检查" not in m["text"] for m in sms)  # never the complaint's text
     assert relay(app) == []  # nothing is sent twice

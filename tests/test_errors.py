@@ -132,3 +132,25 @@ def test_nul_characters_are_refused_before_any_query(
         assert response.status_code == 400, (response.request.path, response.get_data(as_text=True)[:200])
     assert envelope(attempts[0])["code"] == "invalid_characters"
     assert client.post("/api/v1/session", json={"username": "sup", "password": PASSWORD}).status_code == 201
+
+
+def test_lone_surrogates_are_refused_before_any_query(
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+) -> None:
+    """A JSON "\\ud800" escape is half a character: neither database driver can encode it (was a 500 on both)."""
+    make_user("sup", Role.SUPERVISOR)
+    supervisor = {**login("sup"), "Content-Type": "application/json"}
+    attempts = (
+        client.post("/api/v1/session", data='{"username": "\\ud800a", "password": "x"}', headers=supervisor),
+        client.post(
+            "/api/v1/complaints",
+            data='{"channel": "walk_in", "title": "\\udfff", "content": "x", "respondent": "y"}',
+            headers=supervisor,
+        ),
+        client.put("/api/v1/calendar/years/2029", data='{"holidays": [{"name": "\\ud83d"}]}', headers=supervisor),
+    )
+    for response in attempts:
+        assert response.status_code == 400, (response.request.path, response.get_data(as_text=True)[:200])
+        assert envelope(response)["code"] == "invalid_characters"
+    emoji = client.post("/api/v1/session", data='{"username": "\\ud83d\\ude00", "password": "x"}', headers=supervisor)
+    assert emoji.status_code == 401  # a whole pair is a character (😀): an ordinary wrong login

@@ -419,7 +419,7 @@ def test_a_granted_event_goes_by_subscribe_message_and_the_rest_by_sms(
     assert body["data"]["phrase2"]["value"] == "已受理"
     assert len(body["data"]["time4"]["value"]) == 16
     assert channels(app) == {"complaint.received": "sms", "complaint.accepted": "wechat"}
-    assert [line["phone"] for line in sms_lines(app)] == ["13912345678"]
+    assert [line["phone"] for line in sms_lines(app)] == ["139****5678"]
     with app.app_context():
         assert db.session.scalar(select(SubscriptionGrant.spent_at)) is not None
 
@@ -434,7 +434,7 @@ def test_43101_falls_back_to_sms(app: Flask, client: FlaskClient, desk: Desk, fa
     relay(app)
     assert len(fake_wechat.calls("/cgi-bin/message/subscribe/send")) == 1
     assert channels(app)["complaint.accepted"] == "sms"
-    assert sms_lines(app)[-1] == {"phone": "13700137000", "text": f"【{case['reference']}】您的诉求已受理"}
+    assert sms_lines(app)[-1] == {"phone": "137****7000", "text": f"【{case['reference']}】您的诉求已受理"}
 
 
 def test_values_are_cut_to_wechat_limits() -> None:

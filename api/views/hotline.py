@@ -18,7 +18,7 @@ from complaints.errors import InvalidInput
 from ..auth import public
 from ..case_context import system_context
 from ..errors import error_response
-from ..input_guard import refuse_nul_in
+from ..input_guard import refuse_unstorable_in
 from ..schemas import AwareDateTime
 from ..settings import config
 
@@ -92,7 +92,7 @@ def receive_work_order() -> Any:
     hotline.verify(db.session, secret, push, ctx.now)
     try:
         parsed = json.loads(push.body)
-        refuse_nul_in(parsed)
+        refuse_unstorable_in(parsed)
         order = WorkOrderSchema().load(parsed)
     except (ValueError, ValidationError) as error:
         details = error.messages if isinstance(error, ValidationError) else None

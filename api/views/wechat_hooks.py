@@ -16,7 +16,7 @@ from complaints.database import db, utcnow
 from complaints.errors import NotFound, ServiceUnavailable
 
 from ..auth import public
-from ..input_guard import holds_nul
+from ..input_guard import holds_unstorable
 from ..settings import config, upload_store
 
 blp = Blueprint("wechat_hooks", __name__, description="微信服务器回调")
@@ -51,7 +51,7 @@ def events() -> Any:
         event = json.loads(request.get_data() or b"{}")
     except ValueError:
         event = {}
-    if not isinstance(event, dict) or holds_nul(event):
+    if not isinstance(event, dict) or holds_unstorable(event):
         event = {}  # signed, yet nothing WeChat sends: acknowledged and ignored
     result = event.get("result")
     if event.get("Event") == "wxa_media_check" and event.get("trace_id"):
