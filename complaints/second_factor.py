@@ -20,7 +20,7 @@ from .crypto import PersonalDataCipher
 from .database import DbSession
 from .errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from .permissions import Role
-from .sessions import LoginPolicy
+from .sessions import LoginPolicy, count_failure
 from .staff import StaffSession, StaffUser
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN.value, Role.SECURITY_ADMIN.value, Role.AUDIT_ADMIN.value})
@@ -93,9 +93,9 @@ def verify(
         raise InvalidInput("该账户尚未设置动态口令", code="second_factor_not_enrolled")
     step = _matching_step(cipher.decrypt(user.totp_secret_encrypted), code, now, after=user.totp_last_step)
     if step is None:
-        user.failed_login_count += 1
+        failures = count_failure(session, user)
         audit.record(session, "auth.second_factor_failed", actor_id=user.id, actor_name=user.username, now=now)
-        if user.failed_login_count >= policy.max_failures:
+        if failures >= policy.max_failures:
             user.failed_login_count, user.locked_until = 0, now + policy.lockout
             staff_session.revoked_at = now
             audit.record(session, "auth.account_locked", actor_id=user.id, actor_name=user.username, now=now)

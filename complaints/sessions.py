@@ -13,7 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .accounts import find_user
@@ -116,9 +117,9 @@ def _open_session(
 def _wrong_password(
     session: DbSession, user: StaffUser, ip_address: str | None, policy: LoginPolicy, now: datetime
 ) -> AuthenticationFailed | PermissionDenied:
-    user.failed_login_count += 1
+    failures = count_failure(session, user)
     _failed(session, user, user.username, ip_address, now, "wrong_password")
-    if user.failed_login_count < policy.max_failures:
+    if failures < policy.max_failures:
         return AuthenticationFailed("用户名或密码错误", code="invalid_credentials")
     user.locked_until = now + policy.lockout
     user.failed_login_count = 0
@@ -132,6 +133,23 @@ def _wrong_password(
         now=now,
     )
     return _locked_error(user)
+
+
+def count_failure(session: DbSession, user: StaffUser) -> int:
+    """One more wrong password or code for the account, counted by the database, and the count now.
+
+    Guesses sent in parallel each add one: a read-add-write in Python would let them overwrite each other's counts
+    and the account would never lock. On PostgreSQL the UPDATE holds the account's row until the request commits, so
+    concurrent guesses count one after another; SQLite has one writer at a time anyway."""
+    count = session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(failed_login_count=StaffUser.failed_login_count + 1)
+        .returning(StaffUser.failed_login_count),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    set_committed_value(user, "failed_login_count", count)
+    return int(count)
 
 
 def _locked_error(user: StaffUser) -> PermissionDenied:

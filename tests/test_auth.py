@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -63,6 +64,30 @@ def test_five_wrong_passwords_lock_the_account(app: Flask, client: FlaskClient, 
     actions = audit_actions(app)
     assert actions.count("auth.login_failed") == 6
     assert actions.count("auth.account_locked") == 1
+
+
+def test_wrong_passwords_sent_at_once_are_each_counted_and_lock_the_account(app: Flask, make_user: MakeUser) -> None:
+    """Sent together, the guesses all read the account before any wrote it: counted in Python they overwrote each
+    other (eight guesses left a count of one and no lock)."""
+    user_id = make_user("clerk1", Role.INTAKE_CLERK)
+    guesses = 8
+    start = threading.Barrier(guesses)
+    codes: list[str] = []
+
+    def guess(number: int) -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.post("/api/v1/session", json={"username": "clerk1", "password": f"wrong-{number}"})
+        codes.append(response.get_json()["code"])
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(codes) == guesses and "account_locked" in codes
+    assert reload_user(app, user_id).locked_until is not None
+    assert audit_actions(app).count("auth.account_locked") >= 1
 
 
 def test_security_admin_unlocks_a_locked_account(
