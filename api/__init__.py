@@ -19,7 +19,7 @@ from complaints.database import db
 from notifications import models as notification_models  # noqa: F401
 from triage import models as triage_models  # noqa: F401
 
-from . import auth, cli, converters, docs, errors, input_guard, settings, transaction
+from . import auth, cli, converters, docs, errors, input_guard, key_guard, settings, transaction
 from .config import Config, ConfigError, resolve_secrets
 from .views import (
     audit_log,
@@ -91,6 +91,7 @@ def create_app(config: Config | None = None) -> Flask:
     errors.init_app(app)
     transaction.init_app(app)
     input_guard.init_app(app)
+    key_guard.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     return app

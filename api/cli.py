@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from complaints import accounts, second_factor
+from complaints.crypto import KeysDoNotMatch
 from complaints.database import db, utcnow
 from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
@@ -27,6 +28,7 @@ from triage.demo import seed_routing_rules
 from triage.jobs import run_triage
 from triage.text import load_segmenter
 
+from .key_guard import ensure_keys_match
 from .settings import config, personal_data_cipher, senders, triage_policy, triage_store, upload_store
 from .triage_cli import triage_cli
 
@@ -166,6 +168,11 @@ def jobs() -> None:
 
 
 def _embedded_duties() -> list[Duty]:
+    """The periodic jobs, once the keys are known to be the database's (else the command stops, saying so)."""
+    try:
+        ensure_keys_match()
+    except KeysDoNotMatch as error:
+        raise click.ClickException(error.message) from None
     send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
     uploads = upload_store()
     lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes

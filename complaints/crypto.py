@@ -13,6 +13,16 @@ from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from .errors import ServiceUnavailable
+
+
+class KeysDoNotMatch(ServiceUnavailable):
+    """The configured keys are not the ones the stored personal data was written with (a lost or replaced
+    ``secrets`` folder, another DATA_DIR): nothing can be read, and nothing new must be written with them."""
+
+    code = "keys_mismatch"
+    message = "个人信息无法解密：配置的数据加密密钥与数据库中的数据不符，请联系系统管理员检查 DATA_ENCRYPTION_KEYS 与 LOOKUP_HASH_KEY"
+
 
 class PersonalDataCipher:
     def __init__(self, keys: Sequence[str], lookup_key: bytes) -> None:
@@ -28,7 +38,7 @@ class PersonalDataCipher:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
-            raise ValueError("personal data cannot be decrypted with the configured keys") from None
+            raise KeysDoNotMatch() from None
 
     def rotate(self, token: str) -> str:
         return self._fernet.rotate(token.encode()).decode()

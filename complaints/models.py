@@ -9,6 +9,7 @@ from .deadlines import Deadline
 from .departments import Department
 from .disclosures import IdentityDisclosure
 from .follow_ups import FollowUp
+from .key_check import KeyCheck
 from .legs import DepartmentLeg, Extension
 from .notices import Notice
 from .numbering import YearlyCounter
@@ -36,6 +37,7 @@ __all__ = [
     "Extension",
     "FollowUp",
     "IdentityDisclosure",
+    "KeyCheck",
     "LookupFailure",
     "Notice",
     "OutboxMessage",

@@ -46,10 +46,15 @@ def wake(redis_url: str, *, relay: bool, triage: bool) -> None:
 
 @functools.cache
 def _worker_app() -> Flask:
-    """The app of this worker process, built from the environment on the first job."""
+    """The app of this worker process, built from the environment on the first job; a job fails here, before it
+    touches a row, when the keys are not the database's (api/key_guard.py)."""
     from api import create_app
+    from api.key_guard import ensure_keys_match
 
-    return create_app()
+    app = create_app()
+    with app.app_context():
+        ensure_keys_match()
+    return app
 
 
 def relay_job() -> int:
