@@ -103,7 +103,7 @@ class ConclusionArgs(Schema):
 
 
 class ExtensionArgs(Schema):
-    days = fields.Integer(required=True, validate=validate.Range(1, 30, error="延期天数须在1至30日之间"))
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 30, error="延期天数须在1至30日之间"))
     reason = _required_text(2000)
 
 

@@ -136,7 +136,7 @@ class CalendarStatusSchema(Schema):
 
 class PeriodArgs(Schema):
     start = AwareDateTime(required=True)
-    length = fields.Integer(required=True, validate=validate.Range(1, 3650))
+    length = fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
     unit = fields.String(required=True, validate=validate.OneOf([unit.value for unit in PeriodUnit]))
 
 

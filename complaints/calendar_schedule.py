@@ -2,7 +2,7 @@
 
 The State Council publishes each year's 放假调休 schedule in November or December; ``chinese_calendar`` only
 knows the years up to its release. Entering a year here replaces the published data for that year (so a
-mistake can be corrected too) and recounts every provisional deadline.
+mistake can be corrected too) and recounts every provisional deadline and every open one that runs into that year.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import audit
 from .accounts import Actor
 from .database import DbSession, UTCDateTime, db
-from .deadlines import provisional_count, recount_provisional
+from .deadlines import provisional_count, recount_for_year
 from .errors import InvalidInput
 from .workdays import WorkingCalendar, YearSchedule, china_day, published_schedule
 
@@ -42,6 +42,10 @@ class CalendarDay(db.Model):  # type: ignore[name-defined]
     name: Mapped[str | None] = mapped_column(String(60))
 
 
+SATURDAY = 5
+NEXT_YEAR_EXPECTED_FROM_MONTH = 11  # the State Council publishes next year's schedule in November or December
+
+
 @dataclass(frozen=True)
 class CalendarStatus:
     today: date
@@ -51,9 +55,13 @@ class CalendarStatus:
 
     @property
     def warning(self) -> str | None:
-        if not self.current_year_known or not self.next_year_known or self.provisional_deadlines:
+        """Next year's schedule is asked for only once it can have been published (or a deadline already needs it):
+        a warning shown all year long is one people learn to ignore."""
+        next_year_due = self.today.month >= NEXT_YEAR_EXPECTED_FROM_MONTH or self.provisional_deadlines > 0
+        next_year_missing = not self.next_year_known and next_year_due
+        if not self.current_year_known or next_year_missing or self.provisional_deadlines:
             missing = [str(self.today.year)] if not self.current_year_known else []
-            missing += [] if self.next_year_known else [str(self.today.year + 1)]
+            missing += [str(self.today.year + 1)] if next_year_missing else []
             years = "、".join(missing) or "相关"
             return f"{years}年的节假日安排尚未录入，涉及该年份的期限按仅排除周末临时计算，请尽快录入"
         return None
@@ -66,9 +74,17 @@ def load_calendar(session: DbSession) -> WorkingCalendar:
 def enter_year_schedule(
     session: DbSession, *, year: int, holidays: Mapping[date, str], workdays: set[date], actor: Actor, now: datetime
 ) -> int:
-    """Store (or replace) one year's schedule and recount provisional deadlines; returns how many became firm."""
+    """Store (or replace) one year's schedule and recount the deadlines it touches; returns how many became firm."""
     if not 2000 <= year <= 2200:
         raise InvalidInput("年份超出范围", code="invalid_year")
+    if not holidays:
+        raise InvalidInput("节假日安排有误：至少应有一天法定节假日（元旦、春节等）", code="invalid_schedule")
+    weekdays = sorted(day for day in workdays if day.weekday() < SATURDAY)
+    if weekdays:
+        raise InvalidInput(
+            f"节假日安排有误：调休上班日应为周六或周日，{weekdays[0].isoformat()} 本来就是工作日",
+            code="invalid_schedule",
+        )
     try:
         schedule = YearSchedule(year, dict(holidays), frozenset(workdays))
     except ValueError as error:
@@ -80,7 +96,7 @@ def enter_year_schedule(
     session.add_all(CalendarDay(day=d, year=year, kind="holiday", name=n) for d, n in schedule.holidays.items())
     session.add_all(CalendarDay(day=d, year=year, kind="workday") for d in schedule.workdays)
     session.flush()
-    firmed = recount_provisional(session, load_calendar(session), now=now)
+    firmed = recount_for_year(session, load_calendar(session), year, now=now)
     audit.record(
         session,
         "calendar.year_entered",

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, func, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, and_, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import DbSession, UTCDateTime, db
-from .workdays import PeriodUnit, WorkingCalendar, china_day, end_of_day
+from .workdays import CHINA_TZ, PeriodUnit, WorkingCalendar, china_day, end_of_day
 
 _UNITS = ", ".join(f"'{unit.value}'" for unit in PeriodUnit)
 
@@ -173,12 +173,20 @@ def extend(deadline: Deadline, days: int, calendar: WorkingCalendar, now: dateti
     _apply(deadline, calendar, now)
 
 
-def recount_provisional(session: DbSession, calendar: WorkingCalendar, *, now: datetime) -> int:
-    """Recount every provisional deadline on the current calendar; returns how many became firm."""
+def recount_for_year(session: DbSession, calendar: WorkingCalendar, year: int, *, now: datetime) -> int:
+    """Recount, on the current calendar, every provisional deadline and every open one whose days run into
+    ``year`` (whose schedule was just entered or corrected); returns how many became firm."""
+    year_ends = datetime.combine(date(year + 1, 1, 1), datetime.min.time(), CHINA_TZ)
+    runs_into_year = and_(
+        Deadline.state.in_([state.value for state in OPEN_STATES]),
+        Deadline.starts_at < year_ends,
+        Deadline.last_day >= date(year, 1, 1),
+    )
     firmed = 0
-    for deadline in session.scalars(select(Deadline).where(Deadline.provisional.is_(True))):
+    for deadline in session.scalars(select(Deadline).where(or_(Deadline.provisional.is_(True), runs_into_year))):
+        was_provisional = deadline.provisional
         _apply(deadline, calendar, now)
-        firmed += not deadline.provisional
+        firmed += was_provisional and not deadline.provisional
     return firmed
 
 

@@ -51,10 +51,10 @@ class YearSchedule:
     def __post_init__(self) -> None:
         for day in [*self.holidays, *self.workdays]:
             if day.year != self.year:
-                raise ValueError(f"{day.isoformat()} is not in {self.year}")
+                raise ValueError(f"{day.isoformat()} 不在 {self.year} 年内")
         overlap = set(self.holidays) & self.workdays
         if overlap:
-            raise ValueError(f"{min(overlap).isoformat()} is both a holiday and a make-up workday")
+            raise ValueError(f"{min(overlap).isoformat()} 不能既是节假日又是调休上班日")
 
 
 @dataclass(frozen=True)

@@ -111,9 +111,9 @@ def test_entered_schedule_replaces_the_published_one() -> None:
 
 
 def test_year_schedule_is_validated() -> None:
-    with pytest.raises(ValueError, match="not in 2030"):
+    with pytest.raises(ValueError, match="不在 2030 年内"):
         YearSchedule(2030, {date(2031, 1, 1): "元旦"})
-    with pytest.raises(ValueError, match="both"):
+    with pytest.raises(ValueError, match="既是节假日又是调休上班日"):
         YearSchedule(2030, {date(2030, 1, 1): "元旦"}, frozenset({date(2030, 1, 1)}))
 
 

@@ -55,7 +55,7 @@ class PolicyArgs(Schema):
     clock = fields.String(required=True, validate=validate.OneOf([c.value for c in Clock]))
     category = fields.String(load_default=None)
     urgency = fields.String(load_default=None, validate=validate.OneOf(["normal", "urgent", "critical"]))
-    length = fields.Integer(required=True, validate=validate.Range(1, 365))
+    length = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
     unit = fields.String(required=True, validate=validate.OneOf([u.value for u in PeriodUnit]))
     basis = fields.String(required=True, validate=validate.Length(1, 120))
 
