@@ -25,6 +25,8 @@ from complaints.errors import (
     TooManyAttempts,
 )
 
+from .field_messages import chinese_details
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -93,7 +95,7 @@ def _handle_http_exception(error: HTTPException) -> Response | HTTPException:
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     if status == 422 or (status == 400 and messages):
-        return error_response(400, "validation_error", DEFAULTS[422][1], messages)
+        return error_response(400, "validation_error", DEFAULTS[422][1], chinese_details(messages))
     response = error_response(status)
     if status == 405 and error.get_headers():
         response.headers.update({k: v for k, v in error.get_headers() if k == "Allow"})

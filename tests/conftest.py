@@ -61,6 +61,12 @@ def make_config(data_dir: Path, database_url: str, **overrides: Any) -> Config:
     return Config(**values)
 
 
+def keys_of(app: Flask) -> dict[str, Any]:
+    """The keys of ``app``, for another process on its database (one with other keys is refused: api/key_guard.py)."""
+    settings: Config = app.extensions["complaints.config"]
+    return {name: getattr(settings, name) for name in ("secret_key", "data_encryption_keys", "lookup_hash_key")}
+
+
 def migrate_to_head(database_url: str, data_dir: Path) -> None:
     app = create_app(make_config(data_dir, database_url))
     with app.app_context():

@@ -34,13 +34,19 @@ def test_period_preview_across_national_day(client: FlaskClient, make_user: Call
         headers=login("clerk"),
     )
     assert naive.status_code == 400 and "start" in naive.get_json()["details"]["json"]
+    missing = client.post("/api/v1/calendar/periods", json={"length": 5, "extra": 1}, headers=login("clerk"))
+    assert missing.get_json()["details"]["json"] == {
+        "start": ["请填写开始时间"],
+        "unit": ["请填写单位"],
+        "extra": ["“extra”不是可提交的项目"],
+    }
     for fraction in (5.5, "5"):
         loose = client.post(
             "/api/v1/calendar/periods",
             json={"start": "2025-09-30T10:00:00+08:00", "length": fraction, "unit": "working_days"},
             headers=login("clerk"),
         )
-        assert loose.status_code == 400 and "length" in loose.get_json()["details"]["json"]
+        assert loose.status_code == 400 and loose.get_json()["details"]["json"] == {"length": ["时长须为整数"]}
 
 
 def test_entering_the_unknown_year_firms_provisional_deadlines(

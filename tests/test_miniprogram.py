@@ -313,9 +313,10 @@ def test_the_access_token_is_shared_between_processes(
 ) -> None:
     from api import create_app
 
-    from .conftest import make_config
+    from .conftest import keys_of, make_config
 
-    second = create_app(make_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], **config_overrides))
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    second = create_app(make_config(tmp_path, database, **keys_of(app), **config_overrides))
     Phone(client, "frank")
     Phone(second.test_client(), "grace")
     assert fake_wechat.tokens_issued == 1
@@ -331,7 +332,7 @@ def test_the_access_token_is_shared_through_redis(
 
     from api import create_app
 
-    from .conftest import make_config
+    from .conftest import keys_of, make_config
     from .services import REDIS_URL, redis_problem, require
 
     require("Redis", redis_problem())
@@ -339,7 +340,11 @@ def test_the_access_token_is_shared_through_redis(
     apps = [
         create_app(
             make_config(
-                tmp_path / str(i), app.config["SQLALCHEMY_DATABASE_URI"], redis_url=REDIS_URL, **config_overrides
+                tmp_path / str(i),
+                app.config["SQLALCHEMY_DATABASE_URI"],
+                redis_url=REDIS_URL,
+                **keys_of(app),
+                **config_overrides,
             )
         )
         for i in range(2)

@@ -18,6 +18,7 @@ from complaints.errors import InvalidInput
 from ..auth import public
 from ..case_context import system_context
 from ..errors import error_response
+from ..field_messages import chinese_details
 from ..input_guard import refuse_unstorable_in
 from ..schemas import AwareDateTime
 from ..settings import config
@@ -95,7 +96,7 @@ def receive_work_order() -> Any:
         refuse_unstorable_in(parsed)
         order = WorkOrderSchema().load(parsed)
     except (ValueError, ValidationError) as error:
-        details = error.messages if isinstance(error, ValidationError) else None
+        details = chinese_details(error.messages) if isinstance(error, ValidationError) else None
         raise InvalidInput("工单格式不正确", code="validation_error", details=details) from None
     outcome = hotline.receive_work_order(ctx, order)
     receipt = {
