@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from complaints.crypto import PersonalDataCipher
+from complaints.crypto import KeysDoNotMatch, PersonalDataCipher
 
 
 def test_encrypts_rotates_and_hashes() -> None:
@@ -15,7 +15,7 @@ def test_encrypts_rotates_and_hashes() -> None:
     assert rotated.decrypt(token) == "13800138000"
     new_token = rotated.rotate(token)
     assert PersonalDataCipher([new_key], b"k" * 32).decrypt(new_token) == "13800138000"
-    with pytest.raises(ValueError):
+    with pytest.raises(KeysDoNotMatch):
         PersonalDataCipher([new_key], b"k" * 32).decrypt(token)
     assert old.lookup_hash("13800138000") == rotated.lookup_hash("13800138000")
     assert old.lookup_hash("13800138000") != PersonalDataCipher([old_key], b"j" * 32).lookup_hash("13800138000")
