@@ -132,6 +132,7 @@ def upload_store() -> UploadStore:
         directory=settings.data_dir / "uploads",
         signing_key=hashlib.sha256(b"media-links:" + settings.secret_key.encode()).digest(),
         max_bytes=settings.max_upload_mb * 1024 * 1024,
+        cipher=personal_data_cipher(),
     )
 
 

@@ -1,10 +1,12 @@
 """Uploaded files: recognised by their content (not their name), size-limited, stored outside the web root
-under random names, and served to WeChat's media check only through signed, expiring URLs."""
+under random names, encrypted with the personal-data keys (a business licence, an authorization letter or a photo
+names people), and served to WeChat's media check only through signed, expiring URLs."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +16,7 @@ import filetype
 from sqlalchemy import delete
 
 from complaints.attachments import Attachment
+from complaints.crypto import PersonalDataCipher
 from complaints.database import DbSession
 from complaints.errors import InvalidInput, NotFound
 
@@ -22,16 +25,35 @@ PURPOSES = ("evidence", "authorization", "licence", "supplement", "reply")
 UNATTACHED_KEPT_FOR = timedelta(hours=24)
 
 
+FERNET_TOKEN_START = b"gAAAAA"  # every Fernet token's version byte and timestamp, base64: no image or PDF starts so
+
+
 @dataclass(frozen=True)
 class UploadStore:
     directory: Path
     signing_key: bytes
     max_bytes: int
+    cipher: PersonalDataCipher
 
     def path(self, storage_key: str) -> Path:
         if not storage_key.isalnum():
             raise NotFound("文件不存在", code="file_not_found")
         return self.directory / storage_key
+
+    def write(self, storage_key: str, data: bytes) -> None:
+        """Encrypted, owner-only."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(self.path(storage_key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(self.cipher.encrypt_bytes(data))
+
+    def read(self, storage_key: str) -> bytes:
+        """The file's content; files stored before uploads were encrypted are read as they are."""
+        path = self.path(storage_key)
+        if not path.exists():
+            raise NotFound("文件不存在", code="file_not_found")
+        stored = path.read_bytes()
+        return self.cipher.decrypt_bytes(stored) if stored.startswith(FERNET_TOKEN_START) else stored
 
     def signature(self, storage_key: str, expires: int) -> str:
         return hmac.new(self.signing_key, f"{storage_key}:{expires}".encode(), hashlib.sha256).hexdigest()
@@ -39,7 +61,7 @@ class UploadStore:
     def signed_url(self, public_base_url: str, storage_key: str, expires: int) -> str:
         return f"{public_base_url}/api/media/{storage_key}?e={expires}&s={self.signature(storage_key, expires)}"
 
-    def open_signed(self, storage_key: str, expires: str, signature: str, now: datetime) -> Path:
+    def open_signed(self, storage_key: str, expires: str, signature: str, now: datetime) -> bytes:
         """The file behind a signed URL; the same NotFound for a bad signature, an expired link or no file."""
         valid = (
             expires.isascii()
@@ -49,7 +71,7 @@ class UploadStore:
         path = self.path(storage_key)
         if not valid or int(expires) < now.timestamp() or not path.exists():
             raise NotFound("链接无效或已过期", code="file_not_found")
-        return path
+        return self.read(storage_key)
 
 
 def store_upload(
@@ -86,8 +108,7 @@ def store_upload(
     )
     session.add(attachment)
     session.flush()  # the row first: a refused row leaves no file behind (a failed write rolls the row back)
-    store.directory.mkdir(parents=True, exist_ok=True)
-    store.path(storage_key).write_bytes(data)
+    store.write(storage_key, data)
     return attachment
 
 

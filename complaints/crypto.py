@@ -40,6 +40,15 @@ class PersonalDataCipher:
         except InvalidToken:
             raise KeysDoNotMatch() from None
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            raise KeysDoNotMatch() from None
+
     def rotate(self, token: str) -> str:
         return self._fernet.rotate(token.encode()).decode()
 

@@ -6,6 +6,8 @@ conclude a 复查, resend a failed message, escalate, reveal the identity to a d
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from flask import Response, flash, render_template, send_file
 
 from api.case_context import case_context, on_case, staff_actor
@@ -92,7 +94,7 @@ def attachment(complaint_id: int, attachment_id: int) -> Response:
     complaint = get_visible(db.session, actor, complaint_id)
     found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
-        upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
+        BytesIO(upload_store().read(found.storage_key)), mimetype=found.content_type, download_name=found.original_name
     )
     response.headers["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"

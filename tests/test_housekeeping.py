@@ -3,6 +3,7 @@ the WeCom send log past its rate window, staff logins ended a month ago and expi
 
 from __future__ import annotations
 
+import stat
 from datetime import timedelta
 
 from flask import Flask
@@ -101,3 +102,23 @@ def test_old_wecom_sends_ended_logins_and_expired_mini_program_sessions_are_forg
         assert {digest.rstrip("0") for digest in kept} == {"lately_expired", "active"}
         assert [m.token_digest.rstrip("0") for m in db.session.scalars(select(MiniProgramSession))] == ["live"]
         assert run_housekeeping(db.session(), upload_store(), now)["staff_sessions"] == 0
+
+
+def test_uploads_are_encrypted_at_rest_and_files_stored_before_still_read(app: Flask) -> None:
+    with app.app_context():
+        store = upload_store()
+        stored = store_upload(
+            db.session,
+            store,
+            PNG,
+            original_name="licence.png",
+            purpose="licence",
+            account_id=None,
+            uploaded_by="complainant",
+            now=utcnow(),
+        )
+        on_disk = store.path(stored.storage_key).read_bytes()
+        assert PNG[:8] not in on_disk and store.read(stored.storage_key) == PNG
+        assert stat.S_IMODE(store.path(stored.storage_key).stat().st_mode) == 0o600
+        store.path("plainfromanolderversion").write_bytes(PNG)
+        assert store.read("plainfromanolderversion") == PNG

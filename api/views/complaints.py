@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
 from flask import Response, render_template, send_file
@@ -294,7 +295,7 @@ def attachment(complaint_id: int, attachment_id: int) -> Any:
     complaint = get_visible(db.session, actor, complaint_id)
     found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
-        upload_store().path(found.storage_key), mimetype=found.content_type, download_name=found.original_name
+        BytesIO(upload_store().read(found.storage_key)), mimetype=found.content_type, download_name=found.original_name
     )
     response.headers["Cache-Control"] = "no-store"
     return response

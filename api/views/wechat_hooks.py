@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from typing import Any
 
 from flask import Response, request, send_file
@@ -26,11 +27,11 @@ blp = Blueprint("wechat_hooks", __name__, description="微信服务器回调")
 @public
 def media(storage_key: str) -> Any:
     """An uploaded file behind a signed, expiring link (only ever handed to WeChat's media check)."""
-    path = upload_store().open_signed(storage_key, request.args.get("e", ""), request.args.get("s", ""), utcnow())
+    content = upload_store().open_signed(storage_key, request.args.get("e", ""), request.args.get("s", ""), utcnow())
     attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == storage_key))
     if attachment is None:
         raise NotFound("链接无效或已过期", code="file_not_found")
-    response = send_file(path, mimetype=attachment.content_type)
+    response = send_file(BytesIO(content), mimetype=attachment.content_type)
     response.headers["Cache-Control"] = "no-store"
     return response
 
