@@ -1,6 +1,7 @@
-"""Command-line tools: ``flask --app api users ...``, ``demo seed`` and ``serve``.
+"""Command-line tools: ``flask --app api users ...``, ``keys rotate``, ``demo seed``, ``serve`` and ``jobs``.
 
-Each command is one transaction: it commits when the domain function returns and rolls back on error.
+Each command is one transaction: it commits when the domain function returns and rolls back on error (``keys
+rotate`` commits batch by batch, and may simply be run again).
 """
 
 from __future__ import annotations
@@ -10,16 +11,24 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from channel.accounts import MiniProgramAccount
+from channel.hotline import HotlineAnswer
 from complaints import accounts, second_factor
+from complaints.attachments import Attachment
+from complaints.complainants import Complainant
 from complaints.crypto import KeysDoNotMatch
 from complaints.database import db, utcnow
 from complaints.demo import DEMO_PASSWORD, USERS, seed_demo_center
 from complaints.errors import DomainError
+from complaints.key_check import KeyCheck
+from complaints.key_rotation import reencrypt_rows
 from complaints.permissions import Role
 from complaints.staff import StaffUser
 from notifications.jobs import run_housekeeping, run_relay, run_sweep
@@ -33,8 +42,16 @@ from .settings import config, personal_data_cipher, senders, triage_policy, tria
 from .triage_cli import triage_cli
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
+keys_cli = AppGroup("keys", help="Personal-data encryption keys.")
 demo_cli = AppGroup("demo", help="Demo data for a first start.")
 log = logging.getLogger(__name__)
+ENCRYPTED_COLUMNS: list[tuple[Any, tuple[str, ...]]] = [
+    (Complainant, ("name_encrypted", "phone_encrypted", "id_number_encrypted")),
+    (StaffUser, ("totp_secret_encrypted", "totp_pending_encrypted")),
+    (MiniProgramAccount, ("phone_encrypted",)),
+    (HotlineAnswer, ("query_code_encrypted",)),
+    (KeyCheck, ("encrypted",)),
+]
 
 
 @contextmanager
@@ -184,6 +201,20 @@ def _embedded_duties() -> list[Duty]:
     ]
 
 
+@keys_cli.command("rotate")
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted value and uploaded file with the first of DATA_ENCRYPTION_KEYS; afterwards the
+    other keys can be removed. Safe to run again after an interruption."""
+    ensure_keys_match()
+    cipher, store = personal_data_cipher(), upload_store()
+    for model, columns in ENCRYPTED_COLUMNS:
+        count = reencrypt_rows(db.session, cipher, model, columns)
+        click.echo(f"{model.__tablename__}: {count} rows re-encrypted")
+    keys = db.session.scalars(select(Attachment.storage_key).order_by(Attachment.id)).all()
+    files = sum(store.reencrypt(key) for key in keys)
+    click.echo(f"uploads: {files} files re-encrypted")
+
+
 def _user(username: str) -> StaffUser:
     user = accounts.find_user(db.session, username)
     if user is None:
@@ -193,6 +224,7 @@ def _user(username: str) -> StaffUser:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(serve)
     app.cli.add_command(jobs)

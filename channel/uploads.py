@@ -47,6 +47,24 @@ class UploadStore:
         with os.fdopen(descriptor, "wb") as out:
             out.write(self.cipher.encrypt_bytes(data))
 
+    def reencrypt(self, storage_key: str) -> bool:
+        """Store the file again under the first key (encrypting one stored before uploads were); False when it is
+        gone. The new content replaces the old in one rename, so a reader never sees half a file."""
+        path = self.path(storage_key)
+        if not path.exists():
+            return False
+        stored = path.read_bytes()
+        if stored.startswith(FERNET_TOKEN_START):
+            token = self.cipher.rotate_bytes(stored)
+        else:
+            token = self.cipher.encrypt_bytes(stored)
+        staging = path.with_name(storage_key + ".rotating")
+        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(token)
+        os.replace(staging, path)
+        return True
+
     def read(self, storage_key: str) -> bytes:
         """The file's content; files stored before uploads were encrypted are read as they are."""
         path = self.path(storage_key)

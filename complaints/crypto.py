@@ -50,7 +50,16 @@ class PersonalDataCipher:
             raise KeysDoNotMatch() from None
 
     def rotate(self, token: str) -> str:
-        return self._fernet.rotate(token.encode()).decode()
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise KeysDoNotMatch() from None
+
+    def rotate_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken:
+            raise KeysDoNotMatch() from None
 
     def lookup_hash(self, normalized_value: str) -> str:
         return hmac.new(self._lookup_key, normalized_value.encode(), hashlib.sha256).hexdigest()
