@@ -186,10 +186,7 @@ def jobs() -> None:
 
 def _embedded_duties() -> list[Duty]:
     """The periodic jobs, once the keys are known to be the database's (else the command stops, saying so)."""
-    try:
-        ensure_keys_match()
-    except KeysDoNotMatch as error:
-        raise click.ClickException(error.message) from None
+    _require_matching_keys()
     send, cipher, store, policy = senders(), personal_data_cipher(), triage_store(), triage_policy()
     uploads = upload_store()
     lease, lanes = timedelta(seconds=config().outbox_lease_seconds), config().outbox_send_lanes
@@ -205,7 +202,7 @@ def _embedded_duties() -> list[Duty]:
 def rotate_keys() -> None:
     """Re-encrypt every encrypted value and uploaded file with the first of DATA_ENCRYPTION_KEYS; afterwards the
     other keys can be removed. Safe to run again after an interruption."""
-    ensure_keys_match()
+    _require_matching_keys()
     cipher, store = personal_data_cipher(), upload_store()
     for model, columns in ENCRYPTED_COLUMNS:
         count = reencrypt_rows(db.session, cipher, model, columns)
@@ -213,6 +210,13 @@ def rotate_keys() -> None:
     keys = db.session.scalars(select(Attachment.storage_key).order_by(Attachment.id)).all()
     files = sum(store.reencrypt(key) for key in keys)
     click.echo(f"uploads: {files} files re-encrypted")
+
+
+def _require_matching_keys() -> None:
+    try:
+        ensure_keys_match()
+    except KeysDoNotMatch as error:
+        raise click.ClickException(error.message) from None
 
 
 def _user(username: str) -> StaffUser:

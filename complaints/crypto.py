@@ -2,14 +2,16 @@
 
 Encrypted values cannot be searched, so a field that staff look things up by (a phone number) is stored twice:
 encrypted, and as an HMAC-SHA256 of its normalized form under a separate key. The first Fernet key encrypts;
-every key decrypts, so a new key is put first and old rows are re-encrypted with :meth:`rotate` at leisure.
+every key decrypts, so a new key is put first and old rows are re-encrypted with :meth:`rotate` at leisure
+(``flask --app api keys rotate``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -32,34 +34,33 @@ class PersonalDataCipher:
         self._lookup_key = lookup_key
 
     def encrypt(self, value: str) -> str:
-        return self._fernet.encrypt(value.encode()).decode()
+        return self.encrypt_bytes(value.encode()).decode()
 
     def decrypt(self, token: str) -> str:
-        try:
-            return self._fernet.decrypt(token.encode()).decode()
-        except InvalidToken:
-            raise KeysDoNotMatch() from None
+        return self.decrypt_bytes(token.encode()).decode()
+
+    def rotate(self, token: str) -> str:
+        """The value re-encrypted with the first key."""
+        return self.rotate_bytes(token.encode()).decode()
 
     def encrypt_bytes(self, data: bytes) -> bytes:
         return self._fernet.encrypt(data)
 
     def decrypt_bytes(self, token: bytes) -> bytes:
-        try:
+        with _opened_by_these_keys():
             return self._fernet.decrypt(token)
-        except InvalidToken:
-            raise KeysDoNotMatch() from None
-
-    def rotate(self, token: str) -> str:
-        try:
-            return self._fernet.rotate(token.encode()).decode()
-        except InvalidToken:
-            raise KeysDoNotMatch() from None
 
     def rotate_bytes(self, token: bytes) -> bytes:
-        try:
+        with _opened_by_these_keys():
             return self._fernet.rotate(token)
-        except InvalidToken:
-            raise KeysDoNotMatch() from None
 
     def lookup_hash(self, normalized_value: str) -> str:
         return hmac.new(self._lookup_key, normalized_value.encode(), hashlib.sha256).hexdigest()
+
+
+@contextmanager
+def _opened_by_these_keys() -> Iterator[None]:
+    try:
+        yield
+    except InvalidToken:
+        raise KeysDoNotMatch() from None
