@@ -16,6 +16,7 @@ from .notice_lists import CLUE_TRANSFER_RECEIVERS
 from .notices import NOTICE_LABELS, Notice, NoticeKind, notice_number
 from .numbering import next_number
 from .policies import limit_for
+from .respondents import names_department
 from .row_locks import hold
 from .workdays import china_day
 
@@ -58,7 +59,7 @@ def reveal_identity(ctx: CaseContext, complaint: Complaint, department: Departme
         raise InvalidTransition("匿名案件没有可披露的身份信息")
     if not reason.strip():
         raise InvalidInput("披露身份须写明理由", code="reason_required")
-    if department.id == complaint.respondent_department_id:
+    if department.id == complaint.respondent_department_id or names_department(complaint.respondent, department.name):
         raise InvalidInput("不能向被投诉单位披露诉求人身份", code="department_is_respondent")
     if not any(leg.department_id == department.id and leg.active for leg in complaint.legs):
         raise InvalidInput("只能向正在承办本案的单位披露", code="department_not_on_case")

@@ -13,16 +13,18 @@ from complaints.database import db
 
 from .desk import Desk
 
+NOT_A_DEPARTMENT = "东城区某街道办事处"  # the unit complained about, when a test reveals the identity to the lead
 
-def assigned_case(desk: Desk, lead: str = "city-samr") -> dict:  # type: ignore[type-arg]
-    case = desk.register()["case"]
+
+def assigned_case(desk: Desk, lead: str = "city-samr", respondent: str | None = None) -> dict:  # type: ignore[type-arg]
+    case = desk.register(**({"respondent": respondent} if respondent else {}))["case"]
     desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
     desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": lead})
     return case  # type: ignore[no-any-return]
 
 
 def test_departments_see_only_their_cases_and_no_identity_unless_revealed(app: Flask, desk: Desk) -> None:
-    case = assigned_case(desk)
+    case = assigned_case(desk, respondent=NOT_A_DEPARTMENT)
     other = assigned_case(desk, lead="city-eco")
 
     assert desk.get("eco.handler", f"/api/v1/complaints/{case['id']}").status_code == 404
@@ -175,7 +177,14 @@ def test_identity_is_never_revealed_to_the_unit_complained_about_or_a_department
     assert to_respondent.status_code == 400 and to_respondent.get_json()["code"] == "department_is_respondent"
     assert desk.detail("samr.handler", against_samr["id"])["identity_redacted"] is True
 
-    case = assigned_case(desk)
+    named_only = desk.register()["case"]  # 市市场监督管理局 as typed, no department code given: the name is enough
+    named_url = f"/api/v1/complaints/{named_only['id']}"
+    desk.ok("triage", f"{named_url}/accept")
+    desk.ok("triage", f"{named_url}/assign", {"lead_department": "city-samr"})
+    by_name = desk.post("supervisor", f"{named_url}/disclosures", {"department": "city-samr", "reason": "核实"})
+    assert by_name.status_code == 400 and by_name.get_json()["code"] == "department_is_respondent"
+
+    case = assigned_case(desk, respondent=NOT_A_DEPARTMENT)
     url = f"/api/v1/complaints/{case['id']}"
     lead = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
     desk.ok("samr.head", f"{url}/legs/{lead}/objection", {"reason": "非本单位职责"})

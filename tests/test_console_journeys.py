@@ -38,8 +38,8 @@ def log_in(page_factory: PageFactory, base_url: str, username: str, screen: Scre
     return page
 
 
-def assigned_case(desk: Desk) -> dict[str, Any]:
-    case: dict[str, Any] = desk.register()["case"]
+def assigned_case(desk: Desk, respondent: str = "市市场监督管理局") -> dict[str, Any]:
+    case: dict[str, Any] = desk.register(respondent=respondent)["case"]
     desk.ok("triage", f"/api/v1/complaints/{case['id']}/accept")
     desk.ok("triage", f"/api/v1/complaints/{case['id']}/assign", {"lead_department": "city-samr"})
     return case
@@ -93,7 +93,7 @@ def test_department_handler_signs_and_replies_on_a_phone(app: Flask, desk: Desk,
 def test_supervisor_escalates_and_reveals_the_identity(app: Flask, desk: Desk, page_factory: PageFactory) -> None:
     from playwright.sync_api import expect
 
-    case = assigned_case(desk)
+    case = assigned_case(desk, respondent="东城区某街道办事处")  # never revealed to the unit complained about
     with live_server(app) as base_url:
         page = log_in(page_factory, base_url, "supervisor")
         expect(page.get_by_role("heading", name="督办看板")).to_be_visible()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triage.history import respondent_key
+from complaints.respondents import respondent_key
 from triage.rules import number_value, out_of_scope, urgency_from, urgency_signals
 from triage.similarity import LiveIndex, SimilarityIndex, TextSource
 from triage.text import join_title
