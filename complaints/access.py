@@ -18,7 +18,7 @@ from .crypto import PersonalDataCipher
 from .database import DbSession
 from .disclosures import is_disclosed
 from .errors import NotFound
-from .legs import DepartmentLeg
+from .legs import DepartmentLeg, LegStatus
 from .machine import StaffActor
 from .permissions import CENTER_ROLES, DEPARTMENT_ROLES, Role
 
@@ -54,6 +54,9 @@ def get_visible_by_reference(session: DbSession, actor: StaffActor, reference: s
     return complaint
 
 
+LEFT_THE_CASE = (LegStatus.OBJECTED, LegStatus.CANCELLED)
+
+
 def get_own_leg(session: DbSession, actor: StaffActor, complaint_id: int, leg_id: int) -> DepartmentLeg:
     leg = session.get(DepartmentLeg, leg_id)
     if leg is None or leg.complaint_id != complaint_id or leg.department_id != actor.department_id:
@@ -62,11 +65,15 @@ def get_own_leg(session: DbSession, actor: StaffActor, complaint_id: int, leg_id
 
 
 def may_see_identity(session: DbSession, actor: StaffActor, complaint: Complaint) -> bool:
+    """The center, or a department the identity was revealed to while it still has its part in the case: a
+    department that objected or whose leg was cancelled no longer sees who complained."""
     if complaint.is_anonymous:
         return False
     if is_center(actor):
         return True
-    return actor.department_id is not None and is_disclosed(session, complaint.id, actor.department_id)
+    if actor.department_id is None or not is_disclosed(session, complaint.id, actor.department_id):
+        return False
+    return any(leg.department_id == actor.department_id and leg.status not in LEFT_THE_CASE for leg in complaint.legs)
 
 
 def read_identities(

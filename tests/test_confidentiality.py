@@ -197,6 +197,17 @@ def test_identity_is_never_revealed_to_the_unit_complained_about_or_a_department
     assert desk.detail("eco.handler", case["id"])["complainants"][0]["phone"] == "13912345678"
 
 
+def test_a_revealed_identity_is_hidden_again_once_the_department_objects(desk: Desk) -> None:
+    case = assigned_case(desk, respondent=NOT_A_DEPARTMENT)
+    url = f"/api/v1/complaints/{case['id']}"
+    desk.ok("supervisor", f"{url}/disclosures", {"department": "city-samr", "reason": "需当面核实"})
+    assert desk.detail("samr.handler", case["id"])["identity_redacted"] is False
+    lead = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
+    desk.ok("samr.head", f"{url}/legs/{lead}/objection", {"reason": "非本单位职责"})
+    after = desk.detail("samr.handler", case["id"])
+    assert after["identity_redacted"] is True and after["complainants"] == []
+
+
 def test_a_phone_typed_with_full_width_digits_is_stored_in_ascii_and_found_by_its_ascii_form(
     app: Flask, desk: Desk
 ) -> None:
