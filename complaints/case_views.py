@@ -74,11 +74,40 @@ class CasePage:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One timeline event as a viewer sees it: a department reads the center's and other departments' notes only
+    where the complainant may read them too (an internal note on a public step can name the complainant)."""
+
+    occurred_at: datetime
+    actor_label: str
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    public: bool
+
+    @classmethod
+    def seen_by(cls, event: TimelineEvent, actor: StaffActor) -> TimelineEntry:
+        own = is_center(actor) or (event.department_id is not None and event.department_id == actor.department_id)
+        return cls(
+            occurred_at=event.occurred_at,
+            actor_label=event.actor_label,
+            action=event.action,
+            action_label=event.action_label,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            note=event.note if own else event.public_note,
+            public=event.public,
+        )
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     complaint: Complaint
     identity_redacted: bool
     complainants: list[Identity]
-    timeline: list[TimelineEvent]
+    timeline: list[TimelineEntry]
     clocks: list[Deadline]
     notices: list[Notice]
     extensions: list[Extension]
@@ -157,7 +186,7 @@ def case_detail(
         identity_redacted=identities is None and not complaint.is_anonymous,
         complainants=identities or [],
         timeline=[
-            e
+            TimelineEntry.seen_by(e, actor)
             for e in timeline
             if (center or e.public or e.department_id == actor.department_id)
             and not (clue_transfers_hidden and is_clue_transfer_event(e))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from complaints.complainants import Complainant
 from complaints.database import db
 
+from .console_client import ConsoleUser
 from .desk import Desk
 
 NOT_A_DEPARTMENT = "东城区某街道办事处"  # the unit complained about, when a test reveals the identity to the lead
@@ -256,3 +257,27 @@ def test_the_phone_lookup_takes_the_number_in_the_body_never_in_the_url(app: Fla
     department = ConsoleUser(app)
     department.log_in("samr.handler")
     assert department.post("/console/search/phone", {"phone": "13912345678"}).status_code == 403
+
+
+def test_departments_read_the_centers_notes_only_where_the_complainant_may_and_their_own_in_full(
+    desk: Desk,
+) -> None:
+    case = desk.register()["case"]
+    url = f"/api/v1/complaints/{case['id']}"
+    desk.ok("triage", f"{url}/accept", {"note": "内部备注：企业负责人刘建国来电"})
+    desk.ok("triage", f"{url}/assign", {"lead_department": "city-samr"})
+    lead = desk.detail("supervisor", case["id"])["case"]["legs"][0]["id"]
+    desk.ok("samr.handler", f"{url}/legs/{lead}/sign")
+    desk.ok("samr.handler", f"{url}/legs/{lead}/extension", {"days": 10, "reason": "需调取执法记录仪视频"})
+
+    def notes(username: str) -> dict[str, str | None]:
+        return {e["action"]: e["note"] for e in desk.detail(username, case["id"])["timeline"]}
+
+    department, center = notes("samr.handler"), notes("supervisor")
+    assert center["accept"] == "内部备注：企业负责人刘建国来电"
+    assert department["accept"] is None  # an internal note on a public step: it can name the complainant
+    assert department["assign"] == "交办：市市场监督管理局"  # what the complainant may read too
+    assert department["extension_requested"] == "申请延期10日：需调取执法记录仪视频"  # its own step, in full
+    page = ConsoleUser(desk.app)
+    page.log_in("samr.handler")
+    assert "刘建国" not in page.get(f"/console/cases/{case['id']}").get_data(as_text=True)
