@@ -45,3 +45,11 @@ class Attachment(db.Model):  # type: ignore[name-defined]
     uploaded_by: Mapped[str] = mapped_column(String(12))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
+
+
+def neutral_name(attachment: Attachment) -> str:
+    """A name that says nothing of who uploaded the file (people name files after themselves: 周某身份证.png)."""
+    return f"附件{attachment.id}{EXTENSIONS.get(attachment.content_type, '')}"

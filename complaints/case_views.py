@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 
 from .access import is_center, read_identities, search_filter, visible_complaints
-from .attachments import Attachment
+from .attachments import Attachment, neutral_name
 from .board import center_clocks, clocks_of_department, running_out
 from .cases import Complaint
 from .complainants import Identity
@@ -113,7 +113,7 @@ class CaseDetail:
     extensions: list[Extension]
     follow_ups: list[FollowUp]
     disclosures: list[IdentityDisclosure]
-    attachments: list[Attachment]
+    attachments: list[SeenAttachment]
     deliveries: list[OutboxMessage]
     now: datetime
 
@@ -215,15 +215,34 @@ def case_detail(
 IDENTIFYING_PURPOSES = ("authorization", "licence")
 
 
+@dataclass(frozen=True)
+class SeenAttachment:
+    """An attachment as a viewer sees it: the file name the uploader gave only where the uploader's identity may
+    be seen (the center, on a case that is not anonymous) or the uploader is a department; else a neutral name."""
+
+    attachment: Attachment
+    original_name: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "attachment":  # not yet set (a copy being built): no recursion through the line below
+            raise AttributeError(name)
+        return getattr(self.attachment, name)
+
+
 def visible_attachments(
     session: DbSession, actor: StaffActor, complaint: Complaint, *, identity_visible: bool
-) -> list[Attachment]:
+) -> list[SeenAttachment]:
     """A department does not see the authorization letter or licence (they name the complainant) unless the
     identity was revealed to it."""
     attachments = session.scalars(
         select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
     )
-    return [a for a in attachments if identity_visible or is_center(actor) or a.purpose not in IDENTIFYING_PURPOSES]
+    names_shown = is_center(actor) and not complaint.is_anonymous
+    return [
+        SeenAttachment(a, a.original_name if names_shown or a.uploaded_by == "department" else neutral_name(a))
+        for a in attachments
+        if identity_visible or is_center(actor) or a.purpose not in IDENTIFYING_PURPOSES
+    ]
 
 
 def visible_attachment(
@@ -233,7 +252,7 @@ def visible_attachment(
     complaint: Complaint,
     attachment_id: int,
     now: datetime,
-) -> Attachment:
+) -> SeenAttachment:
     """One attachment of the case that the actor may see (departments never get identifying ones unless the
     identity was revealed to them), or NotFound."""
     found = next(

@@ -305,7 +305,8 @@ def test_anonymous_filing_is_reachable_only_by_its_query_code(app: Flask, client
         "/api/public/v1/progress", json={"reference": filed["reference"], "query_code": filed["query_code"]}
     )
     assert found.status_code == 200 and found.get_json()["status"] == "submitted"
-    assert desk.detail("triage", case_id)["complainants"] == []
+    center = desk.detail("triage", case_id)
+    assert center["complainants"] == [] and center["attachments"][0]["original_name"] == f"附件{photo['id']}.png"
 
 
 def test_the_access_token_is_shared_between_processes(
@@ -376,6 +377,11 @@ def test_staff_see_flags_and_departments_never_get_identifying_attachments(
     assert [a["purpose"] for a in department["attachments"]] == ["evidence"]
     assert desk.get("samr.handler", f"{url}/attachments/{licence['id']}").status_code == 404
     assert desk.get("samr.handler", f"{url}/attachments/{photo['id']}").data == png()
+    # file names are the uploader's words (周某身份证.png): the center sees them, a department a neutral name
+    assert {a["original_name"] for a in center["attachments"]} == {"scene.png", "licence.pdf"}
+    assert [a["original_name"] for a in department["attachments"]] == [f"附件{photo['id']}.png"]
+    download = desk.get("samr.handler", f"{url}/attachments/{photo['id']}")
+    assert "scene" not in download.headers["Content-Disposition"]
 
 
 # Subscribe messages (delivered by the outbox relay)
