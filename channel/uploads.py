@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import filetype
+from PIL import Image, ImageOps
 from sqlalchemy import delete
 
 from complaints.attachments import Attachment
+from complaints.case_views import SeenAttachment
 from complaints.crypto import PersonalDataCipher
 from complaints.database import DbSession
 from complaints.errors import InvalidInput, NotFound
@@ -25,6 +29,29 @@ PURPOSES = ("evidence", "authorization", "licence", "supplement", "reply")
 UNATTACHED_KEPT_FOR = timedelta(hours=24)
 
 
+log = logging.getLogger(__name__)
+HARMLESS_IMAGE_INFO = frozenset(
+    {
+        "jfif",
+        "jfif_version",
+        "jfif_unit",
+        "jfif_density",
+        "dpi",
+        "progressive",
+        "progression",
+        "adobe",
+        "adobe_transform",
+        "gamma",
+        "srgb",
+        "aspect",
+        "transparency",
+        "icc_profile",
+        "loop",
+        "duration",
+        "background",
+        "interlace",
+    }
+)
 FERNET_TOKEN_START = b"gAAAAA"  # every Fernet token's version byte and timestamp, base64: no image or PDF starts so
 
 
@@ -149,3 +176,39 @@ def forget_unattached_uploads(session: DbSession, now: datetime) -> list[str]:
             .returning(Attachment.storage_key)
         )
     )
+
+
+def content_as_seen(store: UploadStore, seen: SeenAttachment) -> bytes:
+    """The file as this viewer may have it: a photo loses its metadata where the uploader is not to be known."""
+    content = store.read(seen.storage_key)
+    return content if seen.shows_uploader else without_metadata(content, seen.content_type)
+
+
+def without_metadata(content: bytes, content_type: str) -> bytes:
+    """An image without EXIF, XMP or text chunks (camera make, owner name, GPS position); unchanged when it has none.
+    A JPEG keeps its quantization tables (``quality="keep"``): re-encoding then alters it least; one whose EXIF
+    rotates it is turned upright first, since the rotation goes with the EXIF. One Pillow cannot read is served as
+    stored (browsers could not show it either)."""
+    if content_type not in ("image/jpeg", "image/png", "image/webp"):
+        return content
+    try:
+        return _rewritten(content)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        log.warning("an uploaded image could not be read to remove its metadata; served as stored")
+        return content
+
+
+def _rewritten(content: bytes) -> bytes:
+    with Image.open(BytesIO(content)) as image:
+        carried = {key for key in image.info if key not in HARMLESS_IMAGE_INFO}
+        if not carried and not image.getexif():
+            return content
+        upright = ImageOps.exif_transpose(image)
+        out = BytesIO()
+        if image.format == "JPEG":
+            upright.save(out, "JPEG", quality="keep" if upright is image else 95)
+        elif image.format == "PNG":
+            upright.save(out, "PNG")
+        else:
+            upright.save(out, image.format or "WEBP", quality=95)
+        return out.getvalue()

@@ -217,11 +217,13 @@ IDENTIFYING_PURPOSES = ("authorization", "licence")
 
 @dataclass(frozen=True)
 class SeenAttachment:
-    """An attachment as a viewer sees it: the file name the uploader gave only where the uploader's identity may
-    be seen (the center, on a case that is not anonymous) or the uploader is a department; else a neutral name."""
+    """An attachment as a viewer sees it: the file name the uploader gave, and a photo's metadata (camera, owner,
+    place), only where the uploader's identity may be seen (the center, on a case that is not anonymous) or the
+    uploader is a department; else a neutral name and the picture alone."""
 
     attachment: Attachment
     original_name: str
+    shows_uploader: bool  # False: a neutral name, and photos without their metadata (channel/uploads.py)
 
     def __getattr__(self, name: str) -> Any:
         if name == "attachment":  # not yet set (a copy being built): no recursion through the line below
@@ -237,10 +239,11 @@ def visible_attachments(
     attachments = session.scalars(
         select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
     )
-    names_shown = is_center(actor) and not complaint.is_anonymous
+    center_knows_who = is_center(actor) and not complaint.is_anonymous
+    shown = [(a, center_knows_who or a.uploaded_by == "department") for a in attachments]
     return [
-        SeenAttachment(a, a.original_name if names_shown or a.uploaded_by == "department" else neutral_name(a))
-        for a in attachments
+        SeenAttachment(a, a.original_name if whole else neutral_name(a), whole)
+        for a, whole in shown
         if identity_visible or is_center(actor) or a.purpose not in IDENTIFYING_PURPOSES
     ]
 

@@ -14,6 +14,7 @@ from api.case_context import case_context, on_case, staff_actor
 from api.settings import config, personal_data_cipher, upload_store
 from channel import walkin
 from channel.receipt import receipt_page, render_pdf
+from channel.uploads import content_as_seen
 from complaints import after_closure, handling, supervision, triage_decisions
 from complaints.access import get_visible, is_center, read_identities
 from complaints.accounts import department_staff
@@ -94,7 +95,7 @@ def attachment(complaint_id: int, attachment_id: int) -> Response:
     complaint = get_visible(db.session, actor, complaint_id)
     found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
-        BytesIO(upload_store().read(found.storage_key)), mimetype=found.content_type, download_name=found.original_name
+        BytesIO(content_as_seen(upload_store(), found)), mimetype=found.content_type, download_name=found.original_name
     )
     response.headers["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"

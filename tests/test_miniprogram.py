@@ -359,6 +359,18 @@ def test_the_access_token_is_shared_through_redis(
             db.engine.dispose()
 
 
+def jpeg_with_owner() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x013B], exif[0x010F] = "Wang Xiaoer", "PhoneMaker"  # Artist, Make
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(out, "JPEG", exif=exif.tobytes(), quality=90)
+    return out.getvalue()
+
+
 def test_staff_see_flags_and_departments_never_get_identifying_attachments(
     client: FlaskClient, desk: Desk, fake_wechat: FakeWeChat
 ) -> None:
@@ -382,6 +394,13 @@ def test_staff_see_flags_and_departments_never_get_identifying_attachments(
     assert [a["original_name"] for a in department["attachments"]] == [f"附件{photo['id']}.png"]
     download = desk.get("samr.handler", f"{url}/attachments/{photo['id']}")
     assert "scene" not in download.headers["Content-Disposition"]
+
+    shot = jpeg_with_owner()
+    added = phone.upload(shot, "IMG_0001.jpg").get_json()
+    phone.post(f"/complaints/{case['id']}/materials", {"text": "补充现场照片", "attachment_ids": [added["id"]]})
+    assert desk.get("triage", f"{url}/attachments/{added['id']}").data == shot  # the center keeps the original
+    stripped = desk.get("samr.handler", f"{url}/attachments/{added['id']}").data
+    assert stripped[:2] == b"\xff\xd8" and b"PhoneMaker" not in stripped and b"Wang Xiaoer" not in stripped
 
 
 # Subscribe messages (delivered by the outbox relay)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from channel import walkin
 from channel.receipt import receipt_page, render_pdf
+from channel.uploads import content_as_seen
 from complaints import after_closure, handling, intake, supervision, triage_decisions
 from complaints.access import get_visible, get_visible_by_reference, read_identities
 from complaints.case_views import CaseFilters, case_detail, search_cases, visible_attachment
@@ -295,7 +296,7 @@ def attachment(complaint_id: int, attachment_id: int) -> Any:
     complaint = get_visible(db.session, actor, complaint_id)
     found = visible_attachment(db.session, personal_data_cipher(), actor, complaint, attachment_id, utcnow())
     response = send_file(
-        BytesIO(upload_store().read(found.storage_key)), mimetype=found.content_type, download_name=found.original_name
+        BytesIO(content_as_seen(upload_store(), found)), mimetype=found.content_type, download_name=found.original_name
     )
     response.headers["Cache-Control"] = "no-store"
     return response
