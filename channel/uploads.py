@@ -70,9 +70,7 @@ class UploadStore:
     def write(self, storage_key: str, data: bytes) -> None:
         """Encrypted, owner-only."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(self.path(storage_key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(self.cipher.encrypt_bytes(data))
+        _write_owner_only(self.path(storage_key), self.cipher.encrypt_bytes(data), os.O_EXCL)
 
     def reencrypt(self, storage_key: str) -> bool:
         """Store the file again under the first key (encrypting one stored before uploads were); False when it is
@@ -86,9 +84,7 @@ class UploadStore:
         else:
             token = self.cipher.encrypt_bytes(stored)
         staging = path.with_name(storage_key + ".rotating")
-        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(token)
+        _write_owner_only(staging, token, os.O_TRUNC)
         os.replace(staging, path)
         return True
 
@@ -117,6 +113,12 @@ class UploadStore:
         if not valid or int(expires) < now.timestamp() or not path.exists():
             raise NotFound("链接无效或已过期", code="file_not_found")
         return self.read(storage_key)
+
+
+def _write_owner_only(path: Path, data: bytes, mode: int) -> None:
+    """``mode``: O_EXCL for a new file, O_TRUNC to overwrite one."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600), "wb") as out:
+        out.write(data)
 
 
 def store_upload(
