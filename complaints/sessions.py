@@ -20,6 +20,7 @@ from . import audit
 from .accounts import find_user
 from .database import DbSession, rows_affected
 from .errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
+from .masking import mask_name
 from .passwords import burn_verification_time, verify_password
 from .staff import StaffSession, StaffUser
 
@@ -62,7 +63,8 @@ def log_in(
     user = find_user(session, username)
     if user is None or not user.is_active:
         burn_verification_time(password)
-        _failed(session, None, username, ip_address, now, "unknown_or_inactive")
+        typed = user.username if user else mask_name(username[:80])  # a password typed as a name is not kept
+        _failed(session, None, typed, ip_address, now, "unknown_or_inactive")
         return LoginRefused(AuthenticationFailed("用户名或密码错误", code="invalid_credentials"))
     if user.is_locked(now):
         _failed(session, user, username, ip_address, now, "locked")
@@ -167,7 +169,7 @@ def _failed(
         session,
         "auth.login_failed",
         actor_id=user.id if user else None,
-        actor_name=username[:80],
+        actor_name=username,
         ip_address=ip_address,
         details={"reason": reason},
         now=now,

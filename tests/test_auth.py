@@ -66,6 +66,23 @@ def test_five_wrong_passwords_lock_the_account(app: Flask, client: FlaskClient, 
     assert actions.count("auth.account_locked") == 1
 
 
+def test_a_failed_login_under_an_unknown_name_keeps_the_name_masked(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
+    """People type their password into the name field: what no account is called is kept only masked."""
+    make_user("clerk1", Role.INTAKE_CLERK)
+    for username in ("Tr0ub4dor&3xyz", "clerk1"):
+        response = client.post("/api/v1/session", json={"username": username, "password": "wrong"})
+        assert response.status_code == 401
+    with app.app_context():
+        names = list(
+            db.session.scalars(
+                select(AuditEvent.actor_name).where(AuditEvent.action == "auth.login_failed").order_by(AuditEvent.id)
+            )
+        )
+    assert names == ["T************z", "clerk1"]
+
+
 def test_wrong_passwords_sent_at_once_are_each_counted_and_lock_the_account(app: Flask, make_user: MakeUser) -> None:
     """Sent together, the guesses all read the account before any wrote it: counted in Python they overwrote each
     other (eight guesses left a count of one and no lock)."""
