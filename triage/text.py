@@ -19,6 +19,7 @@ from typing import Any
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 SEGMENTED_SPACE_RATIO = 0.15
+OPENING_WORDS = 20
 
 
 def clean(text: str) -> str:
@@ -73,6 +74,17 @@ def content_words(text: str) -> tuple[str, ...]:
 def content_characters(text: str) -> str:
     """The content words run together: what the character n-grams of the classifier see."""
     return "".join(content_words(text))
+
+
+def opening_words(text: str) -> tuple[str, ...]:
+    """The first content words: the title and the opening sentence, where a message says what it is about (a long
+    message drifts into history, greetings and side issues). Both formats start with the title."""
+    return content_words(text)[:OPENING_WORDS]
+
+
+def opening_characters(text: str) -> str:
+    """The opening words run together, for the character n-grams of the opening."""
+    return "".join(opening_words(text))
 
 
 def join_title(title: str | None, text: str) -> str:
