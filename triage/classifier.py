@@ -5,8 +5,8 @@ naive-Bayes log-count ratios), each calibrated (sigmoid) on internal folds while
 Both read the content words of the text (triage/text.py: stopwords dropped, so raw input and segmented corpora look
 alike), and the same two blocks again over its opening (title and first sentence, the first 20 content words), so
 what a message is about outweighs where a long one drifts. Character n-grams carry most of the signal; words add the
-longer terms. On the public corpus the pair of
-feature blocks beats plain word TF-IDF by about a point of macro-F1, and the NB-SVM beside the SVM adds about half
+longer terms. On the public corpus the character and word blocks beat plain word TF-IDF by about a point of
+macro-F1, the opening blocks add a little (most on raw messages), and the NB-SVM beside the SVM adds about half
 a point in every fold (see bench/triage_quality.py and the README). Probabilities come from sigmoid calibration, so a
 per-category auto-routing threshold means what it says; calibrating without an ensemble of fold models keeps the
 full-data fits (averaging SVMs fitted on folds cost half a point).
