@@ -67,7 +67,7 @@ def log_in(
         _failed(session, None, typed, ip_address, now, "unknown_or_inactive")
         return LoginRefused(AuthenticationFailed("用户名或密码错误", code="invalid_credentials"))
     if user.is_locked(now):
-        _failed(session, user, username, ip_address, now, "locked")
+        _failed(session, user, user.username, ip_address, now, "locked")
         return LoginRefused(_locked_error(user))
     if not verify_password(user.password_hash, password):
         return LoginRefused(_wrong_password(session, user, ip_address, policy, now))
