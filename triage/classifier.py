@@ -3,9 +3,9 @@ models whose probabilities are averaged: a linear SVM and an NB-SVM (the SVM ove
 naive-Bayes log-count ratios), each calibrated (sigmoid) on internal folds while fitted itself on all the data.
 
 Both read the content words of the text (triage/text.py: stopwords dropped, so raw input and segmented corpora look
-alike), and the same two blocks again over its opening (title and first sentence, the first 20 content words), so
-what a message is about outweighs where a long one drifts. Character n-grams carry most of the signal; words add the
-longer terms. On the public corpus the character and word blocks beat plain word TF-IDF by about a point of
+alike), and the same two blocks again over its opening (title and first sentence: the first 20 content words, there
+also in adjacent pairs), so what a message is about outweighs where a long one drifts. Character n-grams carry most
+of the signal; words add the longer terms. On the public corpus the character and word blocks beat plain word TF-IDF by about a point of
 macro-F1, the opening blocks add a little (most on raw messages), and the NB-SVM beside the SVM adds about half
 a point in every fold (see bench/triage_quality.py and the README). Probabilities come from sigmoid calibration, so a
 per-category auto-routing threshold means what it says; calibrating without an ensemble of fold models keeps the
@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .text import content_characters, content_words, opening_characters, opening_words
+from .text import content_characters, content_words, opening_characters, opening_terms
 
 SVM_C = 1.0
 SVM_TOL = 1e-3  # liblinear stops a quarter to a third sooner than at its 1e-4; the same predictions in every fold
@@ -242,7 +242,7 @@ def train_head(texts: list[str], labels: list[str]) -> Head:
 
 
 def _features(min_df: int) -> FeatureUnion:
-    """Character 1-3-grams and words of the whole message, and again of its opening alone."""
+    """Character 1-3-grams and words of the whole message, and again of its opening alone (with word pairs there)."""
     return FeatureUnion(
         [
             ("chars", _vectorizer(analyzer="char", preprocessor=content_characters, ngram_range=(1, 3), min_df=min_df)),
@@ -251,7 +251,7 @@ def _features(min_df: int) -> FeatureUnion:
                 "opening_chars",
                 _vectorizer(analyzer="char", preprocessor=opening_characters, ngram_range=(1, 3), min_df=min_df),
             ),
-            ("opening_words", _vectorizer(analyzer=opening_words, min_df=min_df)),
+            ("opening_words", _vectorizer(analyzer=opening_terms, min_df=min_df)),
         ]
     )
 

@@ -12,6 +12,7 @@ dictionary once per process (the serving command and the workers call it at star
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -80,6 +81,12 @@ def opening_words(text: str) -> tuple[str, ...]:
     """The first content words: the title and the opening sentence, where a message says what it is about (a long
     message drifts into history, greetings and side issues). Both formats start with the title."""
     return content_words(text)[:OPENING_WORDS]
+
+
+def opening_terms(text: str) -> tuple[str, ...]:
+    """The opening words and their adjacent pairs ("拖欠 工资"): in a title the pair says more than its words do."""
+    opening = opening_words(text)
+    return opening + tuple(f"{first} {second}" for first, second in itertools.pairwise(opening))
 
 
 def opening_characters(text: str) -> str:
