@@ -13,7 +13,7 @@ import pytest
 from complaints.respondents import respondent_key
 from triage.rules import number_value, out_of_scope, urgency_from, urgency_signals
 from triage.similarity import LiveIndex, SimilarityIndex, TextSource
-from triage.text import join_title
+from triage.text import OPENING_WORDS, join_title, opening_terms, opening_words
 from triage.training import SEED_EXAMPLES
 
 
@@ -182,3 +182,18 @@ def test_an_index_over_texts_without_two_characters_in_a_row_finds_nothing() -> 
     empty = SimilarityIndex([1, 2], ["？", "！"])
     assert empty.nearest("执法", 3) == []
     assert empty.with_added([3], ["执法人员扣押货物"]).nearest("扣押货物", 1)[0].key == 3
+
+
+def test_a_raw_message_and_its_segmented_form_open_with_the_same_words_and_pairs() -> None:
+    """The opening blocks read the title and first sentence alike in both formats: stopwords and punctuation gone,
+    the first OPENING_WORDS content words, and each adjacent pair of them."""
+    later = "后来又发生了很多事情。" * 20
+    raw = join_title("物业公司违规收费", "我们小区的物业公司从去年开始违规收取停车费，业主多次反映无果。" + later)
+    segmented = (
+        "物业公司 违规 收费 小区 物业公司 去年 违规 收取 停车费 业主 多次 反映 无果 " + "后来 发生 很多 事情 " * 20
+    )
+    assert opening_terms(raw) == opening_terms(segmented)
+    words = opening_words(raw)
+    assert words[:6] == ("物业公司", "违规", "收费", "小区", "物业公司", "去年") and "的" not in words
+    assert len(words) == OPENING_WORDS
+    assert len(opening_terms(raw)) == 2 * OPENING_WORDS - 1 and opening_terms(raw)[OPENING_WORDS] == "物业公司 违规"
