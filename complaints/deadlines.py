@@ -141,14 +141,17 @@ def pause(deadline: Deadline, now: datetime) -> None:
 
 
 def resume(deadline: Deadline, calendar: WorkingCalendar, now: datetime) -> None:
-    """Give back the days the clock stood still: whole China days, or working days for a working-day clock."""
+    """Give back the days the clock stood still: whole China days, or working days for a working-day clock. A clock
+    that had already run out when it was paused had no time left to keep, and gets none back: counted in days, the
+    pause would otherwise give back the day it ran out and the days after it (over a weekend, past the resumption)."""
     assert deadline.paused_at is not None
     paused_from, resumed_on = china_day(deadline.paused_at), china_day(now)
     if deadline.unit == PeriodUnit.WORKING_DAYS:
         units = calendar.workdays_between(paused_from, resumed_on)
     else:
         units = (resumed_on - paused_from).days
-    deadline.paused_units += units
+    if deadline.paused_at < deadline.ends_at:
+        deadline.paused_units += units
     deadline.paused_at = None
     deadline.state = (ClockState.EXTENDED if deadline.extension_days else ClockState.RUNNING).value
     _apply(deadline, calendar, now)
